@@ -1,0 +1,28 @@
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Money;
+
+namespace Ledger.Api.Accounts;
+
+/// <summary>The account as the HTTP API shows it: amounts in major units of the account's currency.</summary>
+public sealed record AccountView(
+    Guid AccountId,
+    string Owner,
+    string Currency,
+    decimal Balance,
+    decimal OverdraftLimit,
+    string Status,
+    long Version,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static AccountView From(Account account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var currency = account.CurrencyUnit;
+        return new AccountView(account.AccountId, account.Owner, account.Currency,
+            MinorUnits.ToMajor(account.BalanceMinor, currency), MinorUnits.ToMajor(account.OverdraftLimitMinor, currency),
+            account.Status.ToString().ToLowerInvariant(), account.Version, account.CreatedAt.ToUniversalTime(), account.UpdatedAt.ToUniversalTime());
+    }
+
+    public static string LocationOf(Guid accountId) => $"/api/v1/accounts/{accountId}";
+}

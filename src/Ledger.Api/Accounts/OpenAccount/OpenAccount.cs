@@ -1,0 +1,107 @@
+using FluentValidation;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Money;
+using Marten;
+using Marten.Exceptions;
+using Mediator;
+
+namespace Ledger.Api.Accounts.OpenAccount;
+
+public static class OpenAccountEndpoint
+{
+    public sealed record Request(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit);
+
+    public sealed record Command(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit) : ICommand<AccountView>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(command => command.AccountId).NotEqual(Guid.Empty).WithMessage("'accountId' must not be the empty UUID.");
+            RuleFor(command => command.Owner).NotEmpty().WithMessage("'owner' is required.")
+                .MaximumLength(Rules.OwnerLengthMax)
+                .Must(owner => owner is null || !owner.Any(char.IsControl)).WithMessage("'owner' must not contain control characters.");
+            RuleFor(command => command.Currency).NotEmpty().WithMessage("'currency' is required.")
+                .Must(code => code is null || Currency.TryFind(code, out _))
+                .WithMessage("'currency' must be a known ISO 4217 alphabetic code in upper case, such as EUR.");
+            RuleFor(command => command.OverdraftLimit)
+                .Must(limit => limit is null || limit.Value.IsReadable)
+                .WithMessage("'overdraftLimit' must be a JSON number or a string holding a plain decimal number, such as \"100.00\".")
+                .Must(limit => limit?.Value is not { } value || value >= 0).WithMessage("'overdraftLimit' must be 0 or more.")
+                .Must(limit => limit?.Value is not { } value || value <= MinorUnits.AmountMaxMajor)
+                .WithMessage($"'overdraftLimit' must be at most {MinorUnits.AmountMaxMajor:0.00}.");
+            RuleFor(command => command.OverdraftLimit)
+                .Must((command, limit) => limit?.Value is not { } value || !Currency.TryFind(command.Currency, out var currency) ||
+                                          MinorUnits.TryFromMajor(value, currency, out _))
+                .WithMessage(command => $"'overdraftLimit' has more fractional digits than {command.Currency} allows.");
+        }
+    }
+
+    public sealed class Handler(LedgerSessions sessions, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, AccountView>
+    {
+        public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(command);
+            var currency = Currency.Find(command.Currency!);
+            var open = new Domain.Accounts.OpenAccount(
+                command.AccountId ?? Guid.CreateVersion7(), command.Owner!,
+                currency.Code, command.OverdraftLimit?.Value is { } limit ? Rules.ToMinor(limit, currency, "overdraftLimit") : 0,
+                clock.GetUtcNow());
+
+            // A second attempt only runs when a concurrent request created the same id first; it then sees that stream.
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var session = sessions.OpenWriteSession();
+                if (await ExistingAsync(session, open, cancellationToken) is { } existing)
+                {
+                    return existing;
+                }
+
+                var created = AccountDecider.Decide(open);
+                session.Events.StartStream<Account>(created.AccountId, created);
+                var view = AccountView.From(AccountDecider.Evolve(null, created));
+                try
+                {
+                    await commit.SaveAsync(session, view, cancellationToken);
+                    return view;
+                }
+                catch (ExistingStreamIdCollisionException) when (attempt == 1)
+                {
+                }
+            }
+        }
+
+        /// <summary>A retry with the same account id and content gets the first response; other content is a conflict.</summary>
+        private static async Task<AccountView?> ExistingAsync(IDocumentSession session, Domain.Accounts.OpenAccount open, CancellationToken cancellationToken)
+        {
+            var first = await session.Events.FetchStreamAsync(open.AccountId, version: 1, token: cancellationToken);
+            if (first.Count == 0)
+            {
+                return null;
+            }
+
+            if (first[0].Data is AccountCreated created && created.Owner == open.Owner && created.Currency == open.Currency &&
+                created.OverdraftLimitMinor == open.OverdraftLimitMinor)
+            {
+                return AccountView.From(AccountDecider.Evolve(null, created));
+            }
+
+            throw new ProblemException(Problems.AccountAlreadyExists,
+                $"Account {open.AccountId} already exists with a different owner, currency or overdraft limit.");
+        }
+    }
+
+    public static void Map(IEndpointRouteBuilder routes) =>
+        routes.MapPost("/accounts", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+            {
+                var view = await mediator.Send(new Command(request.AccountId, Rules.Clean(request.Owner), request.Currency, request.OverdraftLimit), cancellationToken);
+                return TypedResults.Created(AccountView.LocationOf(view.AccountId), view);
+            })
+            .Idempotent(StatusCodes.Status201Created, view => AccountView.LocationOf(((AccountView)view).AccountId))
+            .WithName("OpenAccount")
+            .WithSummary("Opens an account.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}

@@ -1,0 +1,321 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Ledger.EventStore;
+using Ledger.EventStore.Idempotency;
+using Marten;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>Endpoint metadata: this POST honours <c>Idempotency-Key</c> and answers success with <see cref="Status"/>.</summary>
+public sealed record IdempotentCommand(int Status, Func<object, string?>? Location = null);
+
+/// <summary>The key reserved for the current request, if any (scoped).</summary>
+public sealed class IdempotencyScope
+{
+    public string? Key { get; set; }
+    public IdempotentCommand? Command { get; set; }
+    public bool Completed { get; set; }
+}
+
+public sealed record StoredResponse(int Status, string Body, string? Location);
+
+public sealed class IdempotencyOptions
+{
+    public const string Section = "Idempotency";
+    public const int KeyLengthMax = 255;
+
+    /// <summary>How long a finished response is kept for replays. Never less than 24 hours.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>How long a reservation protects a running request; a crashed request's key frees after this.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Writes the response of a command in the same database transaction as its events, then commits.
+/// Handlers call this instead of <c>SaveChangesAsync</c>.
+/// </summary>
+public sealed class CommandCommit(IdempotencyScope scope, IOptions<JsonOptions> json)
+{
+    public async Task SaveAsync<TResponse>(IDocumentSession session, TResponse response, CancellationToken cancellationToken)
+        where TResponse : notnull
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        if (scope is { Key: { } key, Command: { } command })
+        {
+            var stored = Describe(command, response, json.Value.SerializerOptions);
+            session.QueueSqlCommand(
+                $"update {LedgerStore.Schema}.{IdempotencyTable.Name} set completed_at = now(), response_status = ?, " +
+                "response_body = ?, response_location = ? where key = ?",
+                stored.Status, stored.Body, stored.Location ?? (object)DBNull.Value, key);
+        }
+
+        await session.SaveChangesAsync(cancellationToken);
+        scope.Completed = true;
+    }
+
+    public static StoredResponse Describe(IdempotentCommand command, object response, JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        return new StoredResponse(command.Status, JsonSerializer.Serialize(response, response.GetType(), options),
+            command.Location?.Invoke(response));
+    }
+}
+
+/// <summary>The idempotency table's operations, each its own short statement outside any command transaction.</summary>
+public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<IdempotencyOptions> options, TimeProvider clock)
+{
+    private const string Table = $"{LedgerStore.Schema}.{IdempotencyTable.Name}";
+
+    public abstract record Reservation;
+    public sealed record Reserved : Reservation;
+    public sealed record Replay(StoredResponse Response) : Reservation;
+    public sealed record Mismatch : Reservation;
+    public sealed record InFlight : Reservation;
+
+    public async Task<Reservation> ReserveAsync(string key, string requestHash, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var leaseEnd = now + options.Value.Lease;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using (var insert = new NpgsqlCommand(
+                         $"insert into {Table} (key, request_hash, created_at, locked_until) values ($1, $2, $3, $4) on conflict (key) do nothing",
+                         connection))
+        {
+            insert.Parameters.Add(new() { Value = key });
+            insert.Parameters.Add(new() { Value = requestHash });
+            insert.Parameters.Add(new() { Value = now });
+            insert.Parameters.Add(new() { Value = leaseEnd });
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                return new Reserved();
+            }
+        }
+
+        await using var select = new NpgsqlCommand(
+            $"select request_hash, completed_at is not null, response_status, response_body, response_location, locked_until from {Table} where key = $1",
+            connection);
+        select.Parameters.Add(new() { Value = key });
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            // Deleted between the two statements (a failed first attempt released it): the caller may simply retry.
+            return new InFlight();
+        }
+
+        if (reader.GetString(0) != requestHash)
+        {
+            return new Mismatch();
+        }
+
+        if (reader.GetBoolean(1))
+        {
+            return new Replay(new StoredResponse(reader.GetInt32(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4)));
+        }
+
+        var lockedUntil = reader.GetFieldValue<DateTimeOffset>(5);
+        await reader.DisposeAsync();
+        return lockedUntil > now ? new InFlight() : await TakeOverAsync(connection, key, now, leaseEnd, cancellationToken);
+    }
+
+    /// <summary>A reservation whose lease ran out belongs to a request that died; the first retry takes it over.</summary>
+    private static async Task<Reservation> TakeOverAsync(NpgsqlConnection connection, string key, DateTimeOffset now, DateTimeOffset leaseEnd, CancellationToken cancellationToken)
+    {
+        await using var update = new NpgsqlCommand(
+            $"update {Table} set locked_until = $2 where key = $1 and completed_at is null and locked_until <= $3", connection);
+        update.Parameters.Add(new() { Value = key });
+        update.Parameters.Add(new() { Value = leaseEnd });
+        update.Parameters.Add(new() { Value = now });
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1 ? new Reserved() : new InFlight();
+    }
+
+    /// <summary>Stores a response for a command that finished without writing (a replay by transfer or account id).</summary>
+    public async Task CompleteAsync(string key, StoredResponse response, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"update {Table} set completed_at = now(), response_status = $2, response_body = $3, response_location = $4 where key = $1 and completed_at is null");
+        command.Parameters.Add(new() { Value = key });
+        command.Parameters.Add(new() { Value = response.Status });
+        command.Parameters.Add(new() { Value = response.Body });
+        command.Parameters.Add(new() { Value = response.Location ?? (object)DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Frees the key of a request that failed without effect, so that a retry runs it again.</summary>
+    public async Task ReleaseAsync(string key)
+    {
+        await using var command = dataSource.CreateCommand($"delete from {Table} where key = $1 and completed_at is null");
+        command.Parameters.Add(new() { Value = key });
+        await command.ExecuteNonQueryAsync(CancellationToken.None);
+    }
+
+    public async Task<int> PurgeAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand($"delete from {Table} where completed_at is not null and created_at < $1");
+        command.Parameters.Add(new() { Value = clock.GetUtcNow() - options.Value.Retention });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public static string Hash(string method, string path, ReadOnlySpan<byte> body)
+    {
+        var canonicalBody = Canonical(body);
+        var text = Encoding.UTF8.GetBytes($"{method}\n{path}\n");
+        var all = new byte[text.Length + canonicalBody.Length];
+        text.CopyTo(all, 0);
+        canonicalBody.CopyTo(all, text.Length);
+        return Convert.ToHexStringLower(SHA256.HashData(all));
+    }
+
+    /// <summary>Compact JSON, so that whitespace alone does not make a retry look like a different request.</summary>
+    private static byte[] Canonical(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var document = JsonDocument.ParseValue(ref reader);
+            return JsonSerializer.SerializeToUtf8Bytes(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return body.ToArray();
+        }
+    }
+}
+
+/// <summary>
+/// Honours <c>Idempotency-Key</c> on command endpoints: same key and body → the first response replayed with
+/// <c>Idempotency-Replayed: true</c>; same key, other body → 422; same key while the first still runs → 409.
+/// </summary>
+public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope scope, IOptions<JsonOptions> json) : IEndpointFilter
+{
+    public const string KeyHeader = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotency-Replayed";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var http = context.HttpContext;
+        if (!http.Request.Headers.TryGetValue(KeyHeader, out var values))
+        {
+            return await next(context);
+        }
+
+        var key = values.ToString();
+        if (values.Count != 1 || key.Length is 0 or > IdempotencyOptions.KeyLengthMax || !key.All(c => c is >= ' ' and <= '~'))
+        {
+            throw new FluentValidation.ValidationException([
+                new FluentValidation.Results.ValidationFailure(KeyHeader, $"'{KeyHeader}' must be 1 to {IdempotencyOptions.KeyLengthMax} printable ASCII characters."),
+            ]);
+        }
+
+        var command = http.GetEndpoint()?.Metadata.GetMetadata<IdempotentCommand>()
+                      ?? throw new InvalidOperationException("Idempotency filter on an endpoint without IdempotentCommand metadata.");
+        var hash = IdempotencyStore.Hash(http.Request.Method, http.Request.Path, await ReadBodyAsync(http.Request));
+        switch (await store.ReserveAsync(key, hash, http.RequestAborted))
+        {
+            case IdempotencyStore.Replay replay:
+                return new ReplayResult(replay.Response);
+            case IdempotencyStore.Mismatch:
+                throw new ProblemException(Problems.IdempotencyKeyReused, $"Idempotency-Key '{key}' was first used with a different request.");
+            case IdempotencyStore.InFlight:
+                throw new ProblemException(Problems.IdempotencyKeyInFlight, $"A request with Idempotency-Key '{key}' is still being processed; retry later.");
+        }
+
+        scope.Key = key;
+        scope.Command = command;
+        try
+        {
+            var result = await next(context);
+            if (!scope.Completed && result is IValueHttpResult { Value: { } value } and IStatusCodeHttpResult { StatusCode: >= 200 and < 300 })
+            {
+                await store.CompleteAsync(key, CommandCommit.Describe(command, value, json.Value.SerializerOptions), CancellationToken.None);
+            }
+
+            return result;
+        }
+        catch when (!scope.Completed)
+        {
+            await store.ReleaseAsync(key);
+            throw;
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
+    {
+        // Buffering is switched on before model binding for requests that carry the header (see UseIdempotencyBuffering).
+        if (!request.Body.CanSeek)
+        {
+            return [];
+        }
+
+        request.Body.Position = 0;
+        using var copy = new MemoryStream();
+        await request.Body.CopyToAsync(copy, request.HttpContext.RequestAborted);
+        return copy.ToArray();
+    }
+
+    private sealed class ReplayResult(StoredResponse response) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = response.Status;
+            httpContext.Response.Headers[ReplayedHeader] = "true";
+            if (response.Location is not null)
+            {
+                httpContext.Response.Headers.Location = response.Location;
+            }
+
+            httpContext.Response.ContentType = "application/json; charset=utf-8";
+            await httpContext.Response.WriteAsync(response.Body, httpContext.RequestAborted);
+        }
+    }
+}
+
+public static class IdempotencyExtensions
+{
+    public static IApplicationBuilder UseIdempotencyBuffering(this IApplicationBuilder app) =>
+        app.Use((http, next) =>
+        {
+            if (http.Request.Headers.ContainsKey(IdempotencyFilter.KeyHeader))
+            {
+                http.Request.EnableBuffering();
+            }
+
+            return next(http);
+        });
+
+    public static RouteHandlerBuilder Idempotent(this RouteHandlerBuilder builder, int status, Func<object, string?>? location = null) =>
+        builder.WithMetadata(new IdempotentCommand(status, location)).AddEndpointFilter<IdempotencyFilter>();
+}
+
+/// <summary>Deletes stored responses older than the retention period, once an hour.</summary>
+public sealed class IdempotencyJanitor(IdempotencyStore store, ILogger<IdempotencyJanitor> logger, TimeProvider clock) : BackgroundService
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Interval, clock);
+        do
+        {
+            try
+            {
+                var purged = await store.PurgeAsync(stoppingToken);
+                if (purged > 0)
+                {
+                    logger.LogInformation("Purged {Count} expired idempotency keys", purged);
+                }
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning(exception, "Purging expired idempotency keys failed; will retry in {Interval}", Interval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Text.Json;
+using FluentValidation;
+using Ledger.Domain;
+using Ledger.Domain.Accounts;
+using Marten.Exceptions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>
+/// Turns every failure into an RFC 9457 problem: malformed input 400, business rejections 422 (each its own type),
+/// expected outcomes (404, 409, 412) as raised, and anything else a logged 500.
+/// </summary>
+public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogger<ProblemHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        var problem = Describe(exception);
+        if (problem.Status >= 500)
+        {
+            logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = problem.Status ?? 500;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    public static ProblemDetails Describe(Exception exception) => exception switch
+    {
+        ValidationException validation => Validation(validation),
+        BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
+        BadHttpRequestException bad => From(bad.StatusCode == 400 ? Problems.MalformedRequest : Problems.Validation with { Status = bad.StatusCode }, bad.Message),
+        ProblemException known => From(known.Kind, known.Message),
+        Rejection rejection => From(KindOf(rejection), rejection.Message),
+        StreamLockedException or MartenCommandException { InnerException: TimeoutException } =>
+            From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
+        _ => From(Problems.Internal, "The server failed to process the request; it has been logged."),
+    };
+
+    private static ProblemKind KindOf(Rejection rejection) => rejection switch
+    {
+        InsufficientFunds => Problems.InsufficientFunds,
+        CurrencyMismatch => Problems.CurrencyMismatch,
+        SameAccount => Problems.SameAccount,
+        AccountNotOpen => Problems.AccountNotOpen,
+        AmountOutOfRange => Problems.AmountOutOfRange,
+        BalanceOutOfRange => Problems.BalanceOutOfRange,
+        _ => throw new InvariantViolationException($"Rejection {rejection.GetType().Name} has no problem type."),
+    };
+
+    private static ProblemDetails From(ProblemKind kind, string detail) =>
+        new() { Type = kind.Type, Title = kind.Title, Status = kind.Status, Detail = detail };
+
+    private static ValidationProblemDetails Validation(ValidationException validation)
+    {
+        var errors = validation.Errors
+            .GroupBy(failure => FieldName(failure.PropertyName))
+            .ToDictionary(group => group.Key, group => group.Select(failure => failure.ErrorMessage).Distinct().ToArray());
+        return new ValidationProblemDetails(errors)
+        {
+            Type = Problems.Validation.Type,
+            Title = Problems.Validation.Title,
+            Status = Problems.Validation.Status,
+            Detail = "One or more fields are invalid; see errors.",
+        };
+    }
+
+    private static ValidationProblemDetails Malformed(JsonException json)
+    {
+        var field = FieldName(json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : "body");
+        var message = json.Message.Contains("could not be mapped", StringComparison.Ordinal)
+            ? $"'{field}' is not a field of this request."
+            : json.Path is null or "$" ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or format.";
+        return new ValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Type = Problems.MalformedRequest.Type,
+            Title = Problems.MalformedRequest.Title,
+            Status = Problems.MalformedRequest.Status,
+            Detail = "The body could not be read as the expected JSON; see errors.",
+        };
+    }
+
+    /// <summary>Error keys follow the JSON field names (camelCase); headers keep their own names.</summary>
+    private static string FieldName(string name) =>
+        name.Length == 0 || name.Contains('-', StringComparison.Ordinal) ? (name.Length == 0 ? "body" : name) : JsonNamingPolicy.CamelCase.ConvertName(name);
+}

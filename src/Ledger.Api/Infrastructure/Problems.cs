@@ -1,0 +1,41 @@
+namespace Ledger.Api.Infrastructure;
+
+/// <summary>One kind of error the API reports, with its stable RFC 9457 <c>type</c> URI (documented in docs/api.md).</summary>
+public sealed record ProblemKind(string Slug, int Status, string Title)
+{
+    public string Type => $"/problems/{Slug}";
+}
+
+public static class Problems
+{
+    public static readonly ProblemKind Validation = new("validation-error", 400, "The request is not valid.");
+    public static readonly ProblemKind MalformedRequest = new("malformed-request", 400, "The request body could not be read.");
+    public static readonly ProblemKind AccountNotFound = new("account-not-found", 404, "The account does not exist.");
+    public static readonly ProblemKind TransferNotFound = new("transfer-not-found", 404, "The transfer does not exist.");
+    public static readonly ProblemKind AccountAlreadyExists = new("account-already-exists", 409, "An account with this id already exists with different content.");
+    public static readonly ProblemKind TransferAlreadyExists = new("transfer-already-exists", 409, "A transfer with this id already exists with different content.");
+    public static readonly ProblemKind IdempotencyKeyInFlight = new("idempotency-key-in-flight", 409, "A request with this Idempotency-Key is still being processed.");
+    public static readonly ProblemKind VersionMismatch = new("version-mismatch", 412, "The account has changed since the version given in If-Match.");
+    public static readonly ProblemKind IdempotencyKeyReused = new("idempotency-key-reused", 422, "This Idempotency-Key was used with a different request.");
+    public static readonly ProblemKind InsufficientFunds = new("insufficient-funds", 422, "The account cannot cover this debit.");
+    public static readonly ProblemKind CurrencyMismatch = new("currency-mismatch", 422, "The accounts hold different currencies.");
+    public static readonly ProblemKind SameAccount = new("same-account", 422, "A transfer needs two different accounts.");
+    public static readonly ProblemKind AccountNotOpen = new("account-not-open", 422, "The account is not open.");
+    public static readonly ProblemKind AmountOutOfRange = new("amount-out-of-range", 422, "The amount is outside the accepted range.");
+    public static readonly ProblemKind BalanceOutOfRange = new("balance-out-of-range", 422, "The balance would leave the representable range.");
+    public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.");
+    public static readonly ProblemKind Internal = new("internal-error", 500, "An unexpected error occurred.");
+
+    public static IReadOnlyList<ProblemKind> All { get; } =
+    [
+        Validation, MalformedRequest, AccountNotFound, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
+        IdempotencyKeyInFlight, VersionMismatch, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
+        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, Busy, Internal,
+    ];
+}
+
+/// <summary>An expected outcome that is not a success (unknown account, conflict, stale version): answered with its problem.</summary>
+public sealed class ProblemException(ProblemKind kind, string detail) : Exception(detail)
+{
+    public ProblemKind Kind { get; } = kind;
+}

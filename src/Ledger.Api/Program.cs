@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Ledger.Api.Accounts;
+using Ledger.Api.Accounts.Deposit;
+using Ledger.Api.Accounts.GetAccount;
+using Ledger.Api.Accounts.OpenAccount;
+using Ledger.Api.Accounts.Withdraw;
+using Ledger.Api.Hosting;
+using Ledger.Api.Infrastructure;
+using Ledger.Api.Transfers.GetTransfer;
+using Ledger.Api.Transfers.Transfer;
+using Ledger.EventStore;
+using Ledger.EventStore.Postgres;
+using Marten;
+using Npgsql;
+
+var builder = WebApplication.CreateBuilder(args);
+
+EmbeddedPostgres? embedded;
+string connectionString;
+try
+{
+    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration);
+}
+catch (PostgresUnavailableException unavailable)
+{
+    await Console.Error.WriteLineAsync($"Ledger cannot start: {unavailable.Message}");
+    return 1;
+}
+
+using var ownedPostgres = embedded;
+var services = builder.Services;
+
+services.AddMarten(options => LedgerStore.Configure(options, connectionString))
+    .UseLightweightSessions()
+    .ApplyAllDatabaseChangesOnStartup();
+services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+services.AddSingleton(TimeProvider.System);
+
+services.AddMediator(options =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+});
+services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
+ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+
+services.AddScoped<RequestContext>();
+services.AddScoped<LedgerSessions>();
+services.AddScoped<IdempotencyScope>();
+services.AddScoped<CommandCommit>();
+services.AddScoped<AccountMovement>();
+services.AddSingleton<IdempotencyStore>();
+services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
+    .Validate(options => options.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours.")
+    .ValidateOnStart();
+services.AddHostedService<IdempotencyJanitor>();
+
+services.ConfigureHttpJsonOptions(options =>
+{
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+    options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+    options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+});
+services.AddProblemDetails();
+services.AddExceptionHandler<ProblemHandler>();
+services.AddEndpointsApiExplorer();
+services.AddSwaggerGen(options => options.SwaggerDoc("v1", new() { Title = "Ledger API", Version = "v1" }));
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseCorrelation();
+app.UseIdempotencyBuffering();
+app.UseSwagger();
+app.UseSwaggerUI();
+
+var v1 = app.MapGroup("/api/v1").WithTags("Tellers");
+OpenAccountEndpoint.Map(v1);
+GetAccountEndpoint.Map(v1);
+DepositEndpoint.Map(v1);
+WithdrawEndpoint.Map(v1);
+TransferEndpoint.Map(v1);
+GetTransferEndpoint.Map(v1);
+
+app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point; public so that the HTTP tests can host it.</summary>
+public partial class Program;

@@ -1,0 +1,143 @@
+using FluentValidation;
+using Ledger.Api.Infrastructure;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Money;
+using Ledger.EventStore.Transfers;
+using Marten;
+using JasperFx;
+using Marten.Exceptions;
+using Mediator;
+
+namespace Ledger.Api.Transfers.Transfer;
+
+public sealed record TransferView(
+    Guid TransferId,
+    Guid FromAccountId,
+    Guid ToAccountId,
+    decimal Amount,
+    string Currency,
+    decimal FromBalance,
+    decimal ToBalance)
+{
+    public static TransferView From(TransferReceipt receipt)
+    {
+        ArgumentNullException.ThrowIfNull(receipt);
+        var currency = Domain.Money.Currency.Find(receipt.Currency);
+        return new TransferView(receipt.TransferId, receipt.FromAccountId, receipt.ToAccountId,
+            MinorUnits.ToMajor(receipt.AmountMinor, currency), receipt.Currency,
+            MinorUnits.ToMajor(receipt.FromBalanceMinor, currency), MinorUnits.ToMajor(receipt.ToBalanceMinor, currency));
+    }
+}
+
+public static class TransferEndpoint
+{
+    public sealed record Request(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference);
+
+    public sealed record Command(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference)
+        : ICommand<TransferView>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(command => command.TransferId).NotEqual(Guid.Empty).WithMessage("'transferId' must not be the empty UUID.");
+            RuleFor(command => command.FromAccountId).NotNull().WithMessage("'fromAccountId' is required.");
+            RuleFor(command => command.ToAccountId).NotNull().WithMessage("'toAccountId' is required.");
+            RuleFor(command => command.Amount).ValidAmount();
+            RuleFor(command => command.Reference).ValidReference();
+        }
+    }
+
+    public sealed class Handler(LedgerSessions sessions, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
+    {
+        public async ValueTask<TransferView> Handle(Command command, CancellationToken cancellationToken)
+        {
+            ArgumentNullException.ThrowIfNull(command);
+            var fromId = command.FromAccountId!.Value;
+            var toId = command.ToAccountId!.Value;
+            if (fromId == toId)
+            {
+                throw new SameAccount(fromId);
+            }
+
+            var transferId = command.TransferId ?? Guid.CreateVersion7();
+            // A second attempt only runs when a concurrent request inserted the same transfer id between other accounts.
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var session = sessions.OpenWriteSession();
+                try
+                {
+                    return await TransferAsync(session, transferId, fromId, toId, command, cancellationToken);
+                }
+                catch (DocumentAlreadyExistsException) when (attempt == 1)
+                {
+                }
+            }
+        }
+
+        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Guid fromId, Guid toId,
+            Command command, CancellationToken cancellationToken)
+        {
+            // Locks are always taken in ascending id order, so two opposite transfers cannot deadlock.
+            var (firstId, secondId) = fromId.CompareTo(toId) < 0 ? (fromId, toId) : (toId, fromId);
+            var first = await session.Events.FetchForExclusiveWriting<Account>(firstId, cancellationToken);
+            var second = await session.Events.FetchForExclusiveWriting<Account>(secondId, cancellationToken);
+            var (fromStream, toStream) = firstId == fromId ? (first, second) : (second, first);
+
+            if (command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, cancellationToken) is { } existing)
+            {
+                return Replay(existing, command);
+            }
+
+            var from = fromStream.Aggregate ?? throw NotFound(fromId);
+            var to = toStream.Aggregate ?? throw NotFound(toId);
+            var amountMinor = Rules.ToMinor(command.Amount!.Value.Value!.Value, Currency.Find(from.Currency), "amount");
+            var transferred = AccountDecider.Decide(
+                new Domain.Accounts.Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
+            fromStream.AppendOne(transferred);
+            toStream.AppendOne(transferred);
+            var receipt = new TransferReceipt(transferId, fromId, toId, amountMinor, transferred.Currency, transferred.Reference,
+                AccountDecider.Evolve(from, transferred).BalanceMinor, AccountDecider.Evolve(to, transferred).BalanceMinor,
+                transferred.OccurredAt);
+            session.Insert(receipt);
+            var view = TransferView.From(receipt);
+            await commit.SaveAsync(session, view, cancellationToken);
+            return view;
+        }
+
+        /// <summary>A retry with the same transfer id and content gets the first response; other content is a conflict.</summary>
+        private static TransferView Replay(TransferReceipt existing, Command command)
+        {
+            var currency = Currency.Find(existing.Currency);
+            var sameAmount = MinorUnits.TryFromMajor(command.Amount!.Value.Value!.Value, currency, out var amountMinor) && amountMinor == existing.AmountMinor;
+            if (existing.FromAccountId == command.FromAccountId && existing.ToAccountId == command.ToAccountId && sameAmount &&
+                existing.Reference == command.Reference)
+            {
+                return TransferView.From(existing);
+            }
+
+            throw new ProblemException(Problems.TransferAlreadyExists,
+                $"Transfer {existing.TransferId} already exists with different accounts, amount or reference.");
+        }
+
+        private static ProblemException NotFound(Guid accountId) =>
+            new(Problems.AccountNotFound, $"Account {accountId} does not exist.");
+    }
+
+    public static void Map(IEndpointRouteBuilder routes) =>
+        routes.MapPost("/transfers", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+            {
+                var command = new Command(request.TransferId, request.FromAccountId, request.ToAccountId, request.Amount, Rules.Clean(request.Reference));
+                var view = await mediator.Send(command, cancellationToken);
+                return TypedResults.Created(TransferLocation(view.TransferId), view);
+            })
+            .Idempotent(StatusCodes.Status201Created, view => TransferLocation(((TransferView)view).TransferId))
+            .WithName("Transfer")
+            .WithSummary("Moves money between two accounts of one currency, atomically.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+    public static string TransferLocation(Guid transferId) => $"/api/v1/transfers/{transferId}";
+}

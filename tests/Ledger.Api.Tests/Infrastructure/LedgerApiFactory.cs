@@ -1,0 +1,28 @@
+using Ledger.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Ledger.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real API, hosted in memory against a fresh database on the test run's PostgreSQL server.
+/// One instance is shared by every HTTP test class (see <see cref="ApiFixtureGroup"/>); tests isolate themselves by
+/// using new account ids.
+/// </summary>
+public sealed class LedgerApiFactory : WebApplicationFactory<Program>
+{
+    public string ConnectionString { get; } = PostgresServer.CreateDatabase();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+        builder.UseEnvironment("Testing");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiFixtureGroup : ICollectionFixture<LedgerApiFactory>
+{
+    public const string Name = "api";
+}

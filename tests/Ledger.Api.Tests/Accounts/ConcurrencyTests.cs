@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Domain.Accounts;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Api.Tests.Accounts;
+
+/// <summary>No lost updates and no overdraft, whatever the concurrency.</summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class ConcurrencyTests(LedgerApiFactory factory)
+{
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    [Fact]
+    public async Task FiftyConcurrentWithdrawalsOfTenFromOneHundred_ExactlyTenSucceed()
+    {
+        var id = await _teller.OpenAccountAsync();
+        await _teller.DepositAsync(id, 100);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ =>
+            _teller.Http.PostAsJsonAsync($"/api/v1/accounts/{id}/withdrawals", new { amount = 10 })));
+
+        var statuses = responses.Select(response => response.StatusCode).ToList();
+        statuses.Count(status => status == HttpStatusCode.OK).Should().Be(10);
+        statuses.Count(status => status == HttpStatusCode.UnprocessableEntity).Should().Be(40);
+        var account = await _teller.GetAccountAsync(id);
+        account.GetProperty("balance").GetDecimal().Should().Be(0m);
+        account.GetProperty("version").GetInt64().Should().Be(12, "one creation, one deposit, ten withdrawals");
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ThousandConcurrentRandomTransfersAmongTenAccounts_PreserveTheSumAndMatchAReplay()
+    {
+        var accounts = new List<Guid>();
+        for (var i = 0; i < 10; i++)
+        {
+            var id = await _teller.OpenAccountAsync(overdraftLimit: i % 3 == 0 ? 50 : 0);
+            await _teller.DepositAsync(id, 100);
+            accounts.Add(id);
+        }
+
+        var random = new Random(20261123);
+        var transfers = Enumerable.Range(0, 1000).Select(_ =>
+        {
+            var from = accounts[random.Next(accounts.Count)];
+            var to = accounts[(accounts.IndexOf(from) + 1 + random.Next(accounts.Count - 1)) % accounts.Count];
+            return new { fromAccountId = from, toAccountId = to, amount = random.Next(1, 4000) / 100m };
+        }).ToList();
+
+        var responses = await Task.WhenAll(transfers.Select(transfer => _teller.Http.PostAsJsonAsync("/api/v1/transfers", transfer)));
+
+        var statuses = responses.Select(response => response.StatusCode).ToList();
+        statuses.Should().OnlyContain(status => status == HttpStatusCode.Created || status == HttpStatusCode.UnprocessableEntity);
+        statuses.Count(status => status == HttpStatusCode.Created).Should().BeGreaterThan(500);
+        var balances = new List<decimal>();
+        foreach (var id in accounts)
+        {
+            var view = await _teller.GetAccountAsync(id);
+            var balance = view.GetProperty("balance").GetDecimal();
+            balance.Should().BeGreaterThanOrEqualTo(-view.GetProperty("overdraftLimit").GetDecimal());
+            (await ReplayAsync(id)).BalanceMinor.Should().Be((long)(balance * 100), "the read model must equal a replay of the stream");
+            balances.Add(balance);
+        }
+
+        balances.Sum().Should().Be(1000m);
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    private async Task<Account> ReplayAsync(Guid accountId)
+    {
+        var store = factory.Services.GetRequiredService<IDocumentStore>();
+        await using var session = store.QuerySession();
+        var events = await session.Events.FetchStreamAsync(accountId);
+        return AccountDecider.Fold(events.Select(e => (IAccountEvent)e.Data))!;
+    }
+}

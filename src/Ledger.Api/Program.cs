@@ -67,7 +67,7 @@ services.ConfigureHttpJsonOptions(options =>
 services.AddProblemDetails();
 services.AddExceptionHandler<ProblemHandler>();
 services.AddEndpointsApiExplorer();
-services.AddSwaggerGen(options => options.SwaggerDoc("v1", new() { Title = "Ledger API", Version = "v1" }));
+services.AddSwaggerGen(OpenApiSetup.Configure);
 
 var app = builder.Build();
 

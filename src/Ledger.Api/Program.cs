@@ -66,6 +66,7 @@ services.ConfigureHttpJsonOptions(options =>
 });
 services.AddProblemDetails();
 services.AddExceptionHandler<ProblemHandler>();
+services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
 services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);
 
@@ -77,6 +78,10 @@ app.UseCorrelation();
 app.UseIdempotencyBuffering();
 app.UseSwagger();
 app.UseSwaggerUI();
+
+// Liveness says the process serves HTTP; readiness also needs the database.
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
 
 var v1 = app.MapGroup("/api/v1").WithTags("Tellers");
 OpenAccountEndpoint.Map(v1);

@@ -12,7 +12,7 @@ public static class AccountDecider
         var currency = Money.Currency.Find(command.Currency);
         if (command.OverdraftLimitMinor < 0 || command.OverdraftLimitMinor > MinorUnits.AmountMax(currency))
         {
-            throw new AmountOutOfRange(command.OverdraftLimitMinor, MinorUnits.AmountMax(currency));
+            throw new AmountOutOfRange(command.OverdraftLimitMinor, currency);
         }
 
         return new AccountCreated(command.AccountId, command.Owner, command.Currency, command.OverdraftLimitMinor, command.Now);
@@ -120,7 +120,7 @@ public static class AccountDecider
         var maximum = MinorUnits.AmountMax(currency);
         if (amountMinor <= 0 || amountMinor > maximum)
         {
-            throw new AmountOutOfRange(amountMinor, maximum);
+            throw new AmountOutOfRange(amountMinor, currency);
         }
     }
 
@@ -130,7 +130,7 @@ public static class AccountDecider
         // Int128: balance minus amount must not wrap around, whatever the stored values.
         if ((Int128)account.BalanceMinor - amountMinor < -(Int128)account.OverdraftLimitMinor)
         {
-            throw new InsufficientFunds(account.AccountId, account.BalanceMinor, account.OverdraftLimitMinor, amountMinor);
+            throw new InsufficientFunds(account.AccountId, account.CurrencyUnit, account.BalanceMinor, account.OverdraftLimitMinor, amountMinor);
         }
     }
 

@@ -39,10 +39,24 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         BadHttpRequestException bad => From(bad.StatusCode == 400 ? Problems.MalformedRequest : Problems.Validation with { Status = bad.StatusCode }, bad.Message),
         ProblemException known => From(known.Kind, known.Message),
         Rejection rejection => From(KindOf(rejection), rejection.Message),
-        StreamLockedException or MartenCommandException { InnerException: TimeoutException } =>
-            From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
+        StreamLockedException => From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
+        _ when IsTimeout(exception) => From(Problems.Busy, "The database did not answer within the time limit."),
         _ => From(Problems.Internal, "The server failed to process the request; it has been logged."),
     };
+
+    /// <summary>Lock waits and pool exhaustion surface as a TimeoutException somewhere in the chain.</summary>
+    private static bool IsTimeout(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

@@ -25,7 +25,7 @@ public static class AccountDecider
         EnsureOpen(account);
         EnsureAmountInRange(command.AmountMinor, account.CurrencyUnit);
         EnsureRepresentable(account, command.AmountMinor);
-        return new MoneyDeposited(account.AccountId, command.AmountMinor, account.Currency, command.Reference, command.Now);
+        return new MoneyDeposited(account.AccountId, command.AmountMinor, account.Currency, command.Reference, OccurredAt(command.Now, account));
     }
 
     public static MoneyWithdrawn Decide(Withdraw command, Account account)
@@ -35,7 +35,7 @@ public static class AccountDecider
         EnsureOpen(account);
         EnsureAmountInRange(command.AmountMinor, account.CurrencyUnit);
         EnsureCovered(account, command.AmountMinor);
-        return new MoneyWithdrawn(account.AccountId, command.AmountMinor, account.Currency, command.Reference, command.Now);
+        return new MoneyWithdrawn(account.AccountId, command.AmountMinor, account.Currency, command.Reference, OccurredAt(command.Now, account));
     }
 
     public static MoneyTransferred Decide(Transfer command, Account from, Account to)
@@ -61,7 +61,7 @@ public static class AccountDecider
         EnsureCovered(from, command.AmountMinor);
         EnsureRepresentable(to, command.AmountMinor);
         return new MoneyTransferred(command.TransferId, from.AccountId, to.AccountId, command.AmountMinor, from.Currency,
-            command.Reference, command.Now);
+            command.Reference, OccurredAt(OccurredAt(command.Now, from), to));
     }
 
     /// <summary>Applies one event of the account's stream. <paramref name="state"/> is null before the first event.</summary>
@@ -106,6 +106,13 @@ public static class AccountDecider
 
         return state;
     }
+
+    /// <summary>
+    /// Event time never goes backwards within a stream, even if the clock does: an account's history ordered by version
+    /// is then also ordered by time, which is what makes "the account as of an instant" well defined.
+    /// </summary>
+    private static DateTimeOffset OccurredAt(DateTimeOffset now, Account account) =>
+        now >= account.UpdatedAt ? now : account.UpdatedAt;
 
     private static void EnsureOpen(Account account)
     {

@@ -64,7 +64,9 @@ services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
 });
-services.AddProblemDetails();
+// Binding failures (malformed JSON, a non-UUID id) throw so that ProblemHandler answers them with field errors.
+services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
 services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
 services.AddEndpointsApiExplorer();

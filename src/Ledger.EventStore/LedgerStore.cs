@@ -3,6 +3,7 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore.Accounts;
+using Ledger.EventStore.Audit;
 using Ledger.EventStore.Idempotency;
 using Ledger.EventStore.Transfers;
 using Marten;
@@ -44,9 +45,11 @@ public static class LedgerStore
         options.Projections.RebuildErrors.SkipApplyErrors = false;
 
         options.Projections.Add(new AccountProjection(), ProjectionLifecycle.Inline);
+        options.Projections.Add(new AccountEntriesProjection(), ProjectionLifecycle.Inline);
         options.Schema.For<Account>().Identity(account => account.AccountId).DocumentAlias("account");
         options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias("transfer_receipt");
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
+        options.Storage.ExtendedSchemaObjects.Add(AccountEntriesTable.Build());
     }
 }

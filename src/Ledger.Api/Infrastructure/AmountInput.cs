@@ -33,7 +33,12 @@ public sealed partial class AmountInputJsonConverter : JsonConverter<AmountInput
                     ? new AmountInput(parsed)
                     : new AmountInput(null);
             default:
-                reader.Skip();
+                // The serializer buffers a whole value before calling a converter, so skipping it cannot run short.
+                if (!reader.TrySkip())
+                {
+                    throw new JsonException("The amount value is incomplete.");
+                }
+
                 return new AmountInput(null);
         }
     }

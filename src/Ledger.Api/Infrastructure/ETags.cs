@@ -14,7 +14,8 @@ public static class ETags
     {
         ArgumentNullException.ThrowIfNull(request);
         var header = request.Headers.IfMatch.ToString().Trim();
-        if (header.Length == 0)
+        // "*" matches any current version (RFC 9110 13.1.1): no check.
+        if (header.Length == 0 || header == "*")
         {
             return null;
         }

@@ -32,6 +32,34 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         });
     }
 
+    /// <summary>
+    /// Gives the bodiless answers of the framework (no route 404, 405, 415) our problem types and a detail, so that every
+    /// error the API returns has the same shape.
+    /// </summary>
+    public static void DescribeStatusOnly(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var problem = context.ProblemDetails;
+        if (problem.Type is not null && problem.Type.StartsWith("/problems/", StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var kind = problem.Status switch
+        {
+            404 => Problems.NotFound,
+            405 => Problems.MethodNotAllowed,
+            415 => Problems.UnsupportedMediaType,
+            _ => null,
+        };
+        if (kind is not null)
+        {
+            problem.Type = kind.Type;
+            problem.Title = kind.Title;
+            problem.Detail ??= kind.Status == 415 ? "Send the body as application/json." : $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {kind.Title}";
+        }
+    }
+
     public static ProblemDetails Describe(Exception exception) => exception switch
     {
         ValidationException validation => Validation(validation),

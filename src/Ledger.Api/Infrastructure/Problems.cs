@@ -16,6 +16,9 @@ public static class Problems
     public static readonly ProblemKind TransferAlreadyExists = new("transfer-already-exists", 409, "A transfer with this id already exists with different content.");
     public static readonly ProblemKind IdempotencyKeyInFlight = new("idempotency-key-in-flight", 409, "A request with this Idempotency-Key is still being processed.");
     public static readonly ProblemKind VersionMismatch = new("version-mismatch", 412, "The account has changed since the version given in If-Match.");
+    public static readonly ProblemKind UnsupportedMediaType = new("unsupported-media-type", 415, "The body must be JSON.");
+    public static readonly ProblemKind NotFound = new("not-found", 404, "There is no such resource.");
+    public static readonly ProblemKind MethodNotAllowed = new("method-not-allowed", 405, "The resource does not accept this method.");
     public static readonly ProblemKind IdempotencyKeyReused = new("idempotency-key-reused", 422, "This Idempotency-Key was used with a different request.");
     public static readonly ProblemKind InsufficientFunds = new("insufficient-funds", 422, "The account cannot cover this debit.");
     public static readonly ProblemKind CurrencyMismatch = new("currency-mismatch", 422, "The accounts hold different currencies.");
@@ -29,7 +32,7 @@ public static class Problems
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
         Validation, MalformedRequest, AccountNotFound, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
-        IdempotencyKeyInFlight, VersionMismatch, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
+        IdempotencyKeyInFlight, VersionMismatch, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
         AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, Busy, Internal,
     ];
 }

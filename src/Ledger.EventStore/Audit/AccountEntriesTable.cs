@@ -1,0 +1,40 @@
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
+
+namespace Ledger.EventStore.Audit;
+
+/// <summary>
+/// One row per event per account stream, written by <see cref="AccountEntriesProjection"/> in the append's transaction:
+/// the signed amount, the balance after it, the whole account state after it, and the event's chain hash. As-of
+/// reads, history, statements and the trial balance are indexed lookups on this table, never a replay.
+/// </summary>
+public static class AccountEntriesTable
+{
+    public const string Name = "account_entries";
+    public const string QualifiedName = $"{LedgerStore.Schema}.{Name}";
+
+    public static Table Build()
+    {
+        var table = new Table(new PostgresqlObjectName(LedgerStore.Schema, Name, SchemaUtils.IdentifierUsage.General));
+        table.AddColumn<Guid>("account_id").AsPrimaryKey();
+        table.AddColumn<long>("version").AsPrimaryKey();
+        table.AddColumn<long>("sequence").NotNull();
+        table.AddColumn<Guid>("event_id").NotNull();
+        table.AddColumn<string>("type").NotNull();
+        table.AddColumn<string>("currency").NotNull();
+        table.AddColumn<long>("amount_minor").NotNull();
+        table.AddColumn<long>("balance_after_minor").NotNull();
+        table.AddColumn<DateTimeOffset>("occurred_at").NotNull();
+        table.AddColumn<Guid>("transfer_id");
+        table.AddColumn<Guid>("counterparty_account_id");
+        table.AddColumn<string>("reference");
+        table.AddColumn<string>("correlation_id");
+        table.AddColumn("data", "jsonb").NotNull();
+        table.AddColumn("state", "jsonb").NotNull();
+        table.AddColumn<string>("hash").NotNull();
+        table.Indexes.Add(new IndexDefinition($"ix_{Name}_account_time") { Columns = ["account_id", "occurred_at"] });
+        table.Indexes.Add(new IndexDefinition($"ix_{Name}_time") { Columns = ["occurred_at"] });
+        table.Indexes.Add(new IndexDefinition($"ix_{Name}_sequence") { Columns = ["sequence"] });
+        return table;
+    }
+}

@@ -16,6 +16,15 @@ public static class LedgerStore
 {
     public const string Schema = "ledger";
 
+    /// <summary>The name each event type is stored under in <c>mt_events.type</c>.</summary>
+    public static IReadOnlyDictionary<Type, string> EventTypeNames { get; } = new Dictionary<Type, string>
+    {
+        [typeof(AccountCreated)] = "account_created",
+        [typeof(MoneyDeposited)] = "money_deposited",
+        [typeof(MoneyWithdrawn)] = "money_withdrawn",
+        [typeof(MoneyTransferred)] = "money_transferred",
+    };
+
     public static void Configure(StoreOptions options, string connectionString)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -33,10 +42,11 @@ public static class LedgerStore
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.HeadersEnabled = true;
-        options.Events.AddEventType<AccountCreated>();
-        options.Events.AddEventType<MoneyDeposited>();
-        options.Events.AddEventType<MoneyWithdrawn>();
-        options.Events.AddEventType<MoneyTransferred>();
+        // Stored type names are explicit, so renaming a CLR type can never orphan history.
+        options.Events.MapEventType<AccountCreated>(EventTypeNames[typeof(AccountCreated)]);
+        options.Events.MapEventType<MoneyDeposited>(EventTypeNames[typeof(MoneyDeposited)]);
+        options.Events.MapEventType<MoneyWithdrawn>(EventTypeNames[typeof(MoneyWithdrawn)]);
+        options.Events.MapEventType<MoneyTransferred>(EventTypeNames[typeof(MoneyTransferred)]);
 
         // An unknown event or a failing projection is a bug to stop on, never a row to skip silently.
         options.Projections.Errors.SkipUnknownEvents = false;

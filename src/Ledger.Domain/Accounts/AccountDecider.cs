@@ -15,7 +15,7 @@ public static class AccountDecider
             throw new AmountOutOfRange(command.OverdraftLimitMinor, currency);
         }
 
-        return new AccountCreated(command.AccountId, command.Owner, command.Currency, command.OverdraftLimitMinor, command.Now);
+        return new AccountCreated(command.AccountId, command.Owner, command.Currency, command.OverdraftLimitMinor, ToMicroseconds(command.Now));
     }
 
     public static MoneyDeposited Decide(Deposit command, Account account)
@@ -111,8 +111,18 @@ public static class AccountDecider
     /// Event time never goes backwards within a stream, even if the clock does: an account's history ordered by version
     /// is then also ordered by time, which is what makes "the account as of an instant" well defined.
     /// </summary>
-    private static DateTimeOffset OccurredAt(DateTimeOffset now, Account account) =>
-        now >= account.UpdatedAt ? now : account.UpdatedAt;
+    private static DateTimeOffset OccurredAt(DateTimeOffset now, Account account)
+    {
+        var at = ToMicroseconds(now);
+        return at >= account.UpdatedAt ? at : account.UpdatedAt;
+    }
+
+    /// <summary>Event times are kept to the microsecond, PostgreSQL's resolution, so stored and indexed times agree exactly.</summary>
+    private static DateTimeOffset ToMicroseconds(DateTimeOffset instant)
+    {
+        var utc = instant.ToUniversalTime();
+        return utc.AddTicks(-(utc.Ticks % TimeSpan.TicksPerMicrosecond));
+    }
 
     private static void EnsureOpen(Account account)
     {

@@ -40,6 +40,14 @@ public static class MinorUnits
         return new decimal((int)(magnitude & 0xFFFF_FFFF), (int)(magnitude >> 32), 0, minor < 0, (byte)currency.Exponent);
     }
 
+    /// <summary>A sum of minor units (which may exceed a long) in major units with the currency's digits.</summary>
+    public static decimal ToMajor(decimal minor, Currency currency)
+    {
+        ArgumentNullException.ThrowIfNull(currency);
+        var zeroWithDigits = new decimal(0, 0, 0, false, (byte)currency.Exponent);
+        return minor / currency.MinorPerMajor + zeroWithDigits;
+    }
+
     /// <summary>Formats minor units as a plain decimal string with the currency's digits ("-12.30").</summary>
     public static string Format(long minor, Currency currency) =>
         ToMajor(minor, currency).ToString(CultureInfo.InvariantCulture);

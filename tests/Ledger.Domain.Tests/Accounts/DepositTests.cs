@@ -30,6 +30,12 @@ public class DepositTests
             .Then(new MoneyDeposited(Alice, 1, "EUR", null, Opened));
 
     [Fact]
+    public void DecidedBetweenMicroseconds_IsRecordedToTheMicrosecond() =>
+        AccountSpec.Given(Created(Alice))
+            .When(new Deposit(Alice, 1, null, Now.AddTicks(17)))
+            .Then(new MoneyDeposited(Alice, 1, "EUR", null, Now.AddTicks(10)));
+
+    [Fact]
     public void EventCarriesTheAccountCurrency() =>
         AccountSpec.Given(Created(Alice, "JPY"))
             .When(new Deposit(Alice, 500, null, Now))

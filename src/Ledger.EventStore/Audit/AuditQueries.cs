@@ -1,0 +1,149 @@
+using System.Data;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Ledger.Domain.Accounts;
+using Npgsql;
+
+namespace Ledger.EventStore.Audit;
+
+/// <summary>The account after one of its events: the state, the stream version and the global sequence it reflects.</summary>
+public sealed record AccountSnapshot(Account State, long Version, long Sequence);
+
+/// <summary>One event of an account, as auditors read it.</summary>
+public sealed record AccountEntry(
+    Guid AccountId,
+    long Version,
+    long Sequence,
+    Guid EventId,
+    string Type,
+    string Currency,
+    long AmountMinor,
+    long BalanceAfterMinor,
+    DateTimeOffset OccurredAt,
+    Guid? TransferId,
+    Guid? CounterpartyAccountId,
+    string? Reference,
+    string? CorrelationId,
+    string Hash,
+    JsonElement Data);
+
+public sealed record CurrencyBalance(string Currency, long Accounts, decimal TotalBalanceMinor, decimal TotalDepositedMinor, decimal TotalWithdrawnMinor);
+
+public sealed record TrialBalance(IReadOnlyList<CurrencyBalance> Currencies, long Sequence);
+
+/// <summary>
+/// Read-only SQL over <see cref="AccountEntriesTable"/>. Every lookup is by index (account and version or time), so its
+/// cost does not grow with an account's history.
+/// </summary>
+public sealed class AuditQueries(NpgsqlDataSource dataSource)
+{
+    private const string Table = AccountEntriesTable.QualifiedName;
+    private const string EntryColumns =
+        "account_id, version, sequence, event_id, type, currency, amount_minor, balance_after_minor, occurred_at, transfer_id, " +
+        "counterparty_account_id, reference, correlation_id, hash, data::text";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public Task<AccountSnapshot?> LatestAsync(Guid accountId, CancellationToken cancellationToken) =>
+        SnapshotAsync($"where account_id = $1 order by version desc limit 1", cancellationToken, accountId);
+
+    public Task<AccountSnapshot?> AtVersionAsync(Guid accountId, long version, CancellationToken cancellationToken) =>
+        SnapshotAsync($"where account_id = $1 and version = $2", cancellationToken, accountId, version);
+
+    /// <summary>The account after every event that occurred at or before <paramref name="instant"/>.</summary>
+    public Task<AccountSnapshot?> AsOfAsync(Guid accountId, DateTimeOffset instant, CancellationToken cancellationToken) =>
+        SnapshotAsync($"where account_id = $1 and occurred_at <= $2 order by occurred_at desc, version desc limit 1", cancellationToken,
+            accountId, instant);
+
+    private async Task<AccountSnapshot?> SnapshotAsync(string filter, CancellationToken cancellationToken, params object[] values)
+    {
+        await using var command = Command($"select state::text, version, sequence from {Table} {filter}", values);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var state = JsonSerializer.Deserialize<Account>(reader.GetString(0), Json)!;
+        return new AccountSnapshot(state, reader.GetInt64(1), reader.GetInt64(2));
+    }
+
+    /// <summary>Entries in version order after <paramref name="afterVersion"/>, optionally within an occurrence-time window.</summary>
+    public async IAsyncEnumerable<AccountEntry> EntriesAsync(Guid accountId, DateTimeOffset? from, DateTimeOffset? to, long afterVersion,
+        int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            $"select {EntryColumns} from {Table} where account_id = $1 and version > $2 " +
+            "and ($3::timestamptz is null or occurred_at >= $3) and ($4::timestamptz is null or occurred_at <= $4) " +
+            "order by version limit $5",
+            accountId, afterVersion, (object?)from ?? DBNull.Value, (object?)to ?? DBNull.Value, limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return ReadEntry(reader);
+        }
+    }
+
+    /// <summary>
+    /// Balances per currency at an instant, read in one repeatable-read snapshot so that a transfer's two legs are
+    /// either both in it or both out. Balances come from each account's last entry, totals from the movements:
+    /// two independent sums that must agree.
+    /// </summary>
+    public async Task<TrialBalance> TrialBalanceAsync(DateTimeOffset instant, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
+        var balances = new Dictionary<string, (long Accounts, decimal Balance)>(StringComparer.Ordinal);
+        await using (var command = new NpgsqlCommand(
+                         $"select currency, count(*), coalesce(sum(balance_after_minor), 0) from (select distinct on (account_id) " +
+                         $"account_id, currency, balance_after_minor from {Table} where occurred_at <= $1 order by account_id, version desc) last " +
+                         "group by currency", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = instant });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                balances[reader.GetString(0)] = (reader.GetInt64(1), reader.GetDecimal(2));
+            }
+        }
+
+        var currencies = new List<CurrencyBalance>();
+        long sequence = 0;
+        await using (var command = new NpgsqlCommand(
+                         "select currency, coalesce(sum(amount_minor) filter (where type = 'MoneyDeposited'), 0), " +
+                         "coalesce(-sum(amount_minor) filter (where type = 'MoneyWithdrawn'), 0), coalesce(max(sequence), 0) " +
+                         $"from {Table} where occurred_at <= $1 group by currency order by currency", connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = instant });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var currency = reader.GetString(0);
+                var (accounts, balance) = balances.GetValueOrDefault(currency);
+                currencies.Add(new CurrencyBalance(currency, accounts, balance, reader.GetDecimal(1), reader.GetDecimal(2)));
+                sequence = Math.Max(sequence, reader.GetInt64(3));
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new TrialBalance(currencies, sequence);
+    }
+
+    private NpgsqlCommand Command(string sql, params object[] values)
+    {
+        var command = dataSource.CreateCommand(sql);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+
+    private static AccountEntry ReadEntry(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetGuid(3), reader.GetString(4), reader.GetString(5),
+        reader.GetInt64(6), reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
+        reader.GetString(13), JsonDocument.Parse(reader.GetString(14)).RootElement.Clone());
+}

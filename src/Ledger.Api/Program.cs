@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using Ledger.Api.Accounts;
+using Ledger.Api.Audit;
 using Ledger.Api.Accounts.Deposit;
 using Ledger.Api.Accounts.GetAccount;
 using Ledger.Api.Accounts.OpenAccount;
@@ -11,6 +12,7 @@ using Ledger.Api.Infrastructure;
 using Ledger.Api.Transfers.GetTransfer;
 using Ledger.Api.Transfers.Transfer;
 using Ledger.EventStore;
+using Ledger.EventStore.Audit;
 using Ledger.EventStore.Postgres;
 using Marten;
 using Npgsql;
@@ -53,6 +55,8 @@ services.AddScoped<IdempotencyScope>();
 services.AddScoped<CommandCommit>();
 services.AddScoped<AccountMovement>();
 services.AddSingleton<IdempotencyStore>();
+services.AddSingleton<AuditQueries>();
+services.AddSingleton<IntegrityVerifier>();
 services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
     .Validate(options => options.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours.")
     .ValidateOnStart();
@@ -92,6 +96,12 @@ DepositEndpoint.Map(v1);
 WithdrawEndpoint.Map(v1);
 TransferEndpoint.Map(v1);
 GetTransferEndpoint.Map(v1);
+
+var audit = app.MapGroup("/api/v1").WithTags("Auditors");
+GetHistoryEndpoint.Map(audit);
+GetStatementEndpoint.Map(audit);
+VerifyIntegrityEndpoint.Map(audit);
+GetBalancesEndpoint.Map(audit);
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 
@@ -13,8 +14,16 @@ public sealed record AccountView(
     string Status,
     long Version,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
+    DateTimeOffset UpdatedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Sequence = null)
 {
+    /// <summary>The view a read serves: with the global sequence of the last event it reflects.</summary>
+    public static AccountView From(Ledger.EventStore.Audit.AccountSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        return From(snapshot.State) with { Sequence = snapshot.Sequence };
+    }
+
     public static AccountView From(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);

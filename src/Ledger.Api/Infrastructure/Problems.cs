@@ -11,6 +11,7 @@ public static class Problems
     public static readonly ProblemKind Validation = new("validation-error", 400, "The request is not valid.");
     public static readonly ProblemKind MalformedRequest = new("malformed-request", 400, "The request body could not be read.");
     public static readonly ProblemKind AccountNotFound = new("account-not-found", 404, "The account does not exist.");
+    public static readonly ProblemKind AccountNotYetCreated = new("account-not-yet-created", 404, "The account did not exist yet at that instant.");
     public static readonly ProblemKind TransferNotFound = new("transfer-not-found", 404, "The transfer does not exist.");
     public static readonly ProblemKind AccountAlreadyExists = new("account-already-exists", 409, "An account with this id already exists with different content.");
     public static readonly ProblemKind TransferAlreadyExists = new("transfer-already-exists", 409, "A transfer with this id already exists with different content.");
@@ -31,7 +32,7 @@ public static class Problems
 
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
-        Validation, MalformedRequest, AccountNotFound, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
+        Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
         AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, Busy, Internal,
     ];

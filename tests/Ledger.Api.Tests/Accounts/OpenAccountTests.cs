@@ -42,7 +42,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
         using var read = await _teller.GetAsync(response.Headers.Location!.OriginalString);
         var view = await Teller.Expect(read, HttpStatusCode.OK);
 
-        view.GetRawText().Should().Be(created.GetRawText());
+        view.WithoutSequence().Should().Be(created.GetRawText());
     }
 
     [Fact]
@@ -260,7 +260,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
         using var again = await _teller.OpenAccountRawAsync(new { accountId, owner, currency, overdraftLimit });
 
         await Teller.ExpectProblem(again, HttpStatusCode.Conflict, ProblemTypes.AccountAlreadyExists);
-        (await _teller.GetAccountAsync(accountId)).GetRawText().Should().Be(firstView.GetRawText());
+        (await _teller.GetAccountAsync(accountId)).WithoutSequence().Should().Be(firstView.GetRawText());
     }
 
     [Fact]

@@ -64,3 +64,17 @@ public sealed class Teller(HttpClient http)
         return body;
     }
 }
+
+public static class AccountViewJson
+{
+    /// <summary>
+    /// A read's account view without its <c>sequence</c>: command responses carry the stream version only (the global
+    /// sequence is assigned while they commit), so this is what a command's response must equal.
+    /// </summary>
+    public static string WithoutSequence(this JsonElement view)
+    {
+        var copy = System.Text.Json.Nodes.JsonNode.Parse(view.GetRawText())!.AsObject();
+        copy.Remove("sequence").Should().BeTrue("a read of an account reports the sequence it reflects");
+        return copy.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+}

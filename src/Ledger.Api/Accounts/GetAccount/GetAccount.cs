@@ -1,33 +1,63 @@
 using Ledger.Api.Infrastructure;
-using Ledger.Domain.Accounts;
+using Ledger.EventStore.Audit;
 using Mediator;
 
 namespace Ledger.Api.Accounts.GetAccount;
 
+/// <summary>The account now, as of an instant (<c>asOf</c>), or after a stream version (<c>atVersion</c>).</summary>
 public static class GetAccountEndpoint
 {
-    public sealed record Query(Guid AccountId) : IQuery<AccountView>;
+    public sealed record Query(Guid AccountId, DateTimeOffset? AsOf, long? AtVersion) : IQuery<AccountView>;
 
-    public sealed class Handler(LedgerSessions sessions) : IQueryHandler<Query, AccountView>
+    public sealed class Handler(AuditQueries audit) : IQueryHandler<Query, AccountView>
     {
         public async ValueTask<AccountView> Handle(Query query, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(query);
-            await using var session = sessions.OpenReadSession();
-            var account = await session.LoadAsync<Account>(query.AccountId, cancellationToken)
-                          ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
-            return AccountView.From(account);
+            var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
+                         ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
+            if (query.AtVersion is { } version)
+            {
+                if (version < 1 || version > latest.Version)
+                {
+                    throw Instants.Invalid("atVersion", $"'atVersion' must be between 1 and {latest.Version}, the account's current version.");
+                }
+
+                return AccountView.From((await audit.AtVersionAsync(query.AccountId, version, cancellationToken))!);
+            }
+
+            if (query.AsOf is { } instant && instant < latest.State.UpdatedAt)
+            {
+                var then = await audit.AsOfAsync(query.AccountId, instant, cancellationToken)
+                           ?? throw new ProblemException(Problems.AccountNotYetCreated,
+                               $"Account {query.AccountId} was created at {latest.State.CreatedAt:O}, after {instant:O}.");
+                return AccountView.From(then);
+            }
+
+            return AccountView.From(latest);
         }
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapGet("/accounts/{accountId}", async (Guid accountId, IMediator mediator, HttpResponse response, CancellationToken cancellationToken) =>
-            {
-                var view = await mediator.Send(new Query(accountId), cancellationToken);
-                response.Headers.ETag = ETags.Of(view.Version);
-                return TypedResults.Ok(view);
-            })
+        routes.MapGet("/accounts/{accountId}",
+                async (Guid accountId, string? asOf, long? atVersion, IMediator mediator, HttpResponse response, CancellationToken cancellationToken) =>
+                {
+                    var instant = Instants.Parse(asOf, "asOf");
+                    if (instant is not null && atVersion is not null)
+                    {
+                        throw Instants.Invalid("asOf", "Give either 'asOf' or 'atVersion', not both.");
+                    }
+
+                    var view = await mediator.Send(new Query(accountId, instant, atVersion), cancellationToken);
+                    if (instant is null && atVersion is null)
+                    {
+                        response.Headers.ETag = ETags.Of(view.Version);
+                    }
+
+                    return TypedResults.Ok(view);
+                })
             .WithName("GetAccount")
-            .WithSummary("Reads an account; the ETag is its stream version.")
+            .WithSummary("Reads an account now (ETag = its version), as of an instant, or after a version.")
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 }

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Ledger.Domain.Money;
+using Ledger.EventStore.Audit;
+
+namespace Ledger.Api.Audit;
+
+/// <summary>
+/// One event of an account as auditors read it: the signed amount (credits +, debits −), the balance after it, and the
+/// chain <c>hash</c>, recomputable from <c>accountId</c>, <c>version</c>, <c>sequence</c>, <c>eventId</c>, <c>type</c>
+/// and <c>data</c> (docs/audit.md).
+/// </summary>
+public sealed record EntryView(
+    long Version,
+    long Sequence,
+    Guid EventId,
+    string Type,
+    decimal Amount,
+    string Currency,
+    decimal BalanceAfter,
+    string OccurredAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? TransferId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Guid? CounterpartyAccountId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reference,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CorrelationId,
+    string Hash,
+    JsonElement Data)
+{
+    public static EntryView From(AccountEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var currency = Domain.Money.Currency.Find(entry.Currency);
+        return new EntryView(entry.Version, entry.Sequence, entry.EventId, entry.Type, MinorUnits.ToMajor(entry.AmountMinor, currency),
+            entry.Currency, MinorUnits.ToMajor(entry.BalanceAfterMinor, currency), HashChain.Time(entry.OccurredAt), entry.TransferId,
+            entry.CounterpartyAccountId, entry.Reference, entry.CorrelationId, entry.Hash, entry.Data);
+    }
+}

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Audit;
 using Mediator;
@@ -7,7 +8,13 @@ namespace Ledger.Api.Audit;
 /// <summary><c>GET /accounts/{id}/integrity</c> and <c>GET /ledger/integrity</c>: hash chains recomputed from the stored events.</summary>
 public static class VerifyIntegrityEndpoint
 {
-    public sealed record AccountIntegrity(Guid AccountId, bool Valid, long Events, string HeadHash, long? FirstInvalidVersion, string? Problem);
+    public sealed record AccountIntegrity(
+        Guid AccountId,
+        bool Valid,
+        long Events,
+        string HeadHash,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? FirstInvalidVersion,
+        [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Problem);
 
     public sealed record LedgerIntegrityView(bool Valid, long Streams, long Events, long BrokenStreams, IReadOnlyList<AccountIntegrity> Broken);
 

@@ -1,0 +1,47 @@
+namespace Ledger.Contracts;
+
+/// <summary>
+/// Header names of the CloudEvents 1.0 Kafka binary binding, plus the ledger's own. Header values are UTF-8 strings.
+/// </summary>
+public static class CloudEventHeaders
+{
+    public const string SpecVersion = "ce_specversion";
+    public const string Id = "ce_id";
+    public const string Source = "ce_source";
+    public const string Type = "ce_type";
+    public const string Time = "ce_time";
+    public const string Subject = "ce_subject";
+    public const string ContentType = "content-type";
+    public const string StreamVersion = "ledger-stream-version";
+    public const string Sequence = "ledger-sequence";
+    public const string CorrelationId = "correlation-id";
+
+    public const string SpecVersionValue = "1.0";
+    public const string SourceValue = "/ledger";
+    public const string ContentTypeValue = "application/json";
+
+    /// <summary>Dead-letter headers: why a message was set aside and where it came from.</summary>
+    public const string DeadLetterReason = "ledger-dlq-reason";
+    public const string DeadLetterConsumerGroup = "ledger-dlq-consumer-group";
+    public const string DeadLetterTopic = "ledger-dlq-original-topic";
+    public const string DeadLetterPartition = "ledger-dlq-original-partition";
+    public const string DeadLetterOffset = "ledger-dlq-original-offset";
+}
+
+/// <summary>The <c>ce_type</c> of each integration event.</summary>
+public static class CloudEventTypes
+{
+    public const string AccountCreated = "ledger.account.created.v1";
+    public const string MoneyDeposited = "ledger.money.deposited.v1";
+    public const string MoneyWithdrawn = "ledger.money.withdrawn.v1";
+    public const string MoneyTransferred = "ledger.money.transferred.v1";
+    public const string FraudAlertRaised = "ledger.fraud.alert-raised.v1";
+
+    public static IReadOnlyDictionary<string, Type> AccountEventTypes { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
+    {
+        [AccountCreated] = typeof(V1.AccountCreatedV1),
+        [MoneyDeposited] = typeof(V1.MoneyDepositedV1),
+        [MoneyWithdrawn] = typeof(V1.MoneyWithdrawnV1),
+        [MoneyTransferred] = typeof(V1.MoneyTransferredV1),
+    };
+}

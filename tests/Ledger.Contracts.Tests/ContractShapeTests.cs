@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Ledger.Contracts;
+using Ledger.Contracts.V1;
+
+namespace Ledger.Contracts.Tests;
+
+/// <summary>
+/// Pins the public JSON shape of every integration event: a renamed or removed field fails here before it reaches a
+/// consumer. The expected texts are the examples in docs/contracts.md.
+/// </summary>
+public sealed class ContractShapeTests
+{
+    private static readonly Guid Account = new("7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01");
+    private static readonly Guid Other = new("7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02");
+    private static readonly Guid TransferId = new("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a01");
+    private static readonly DateTimeOffset At = new(2026, 3, 2, 14, 3, 0, 123, TimeSpan.Zero);
+
+    public static TheoryData<object, string> Examples => new()
+    {
+        {
+            new AccountCreatedV1(Account, "Ada Lovelace", "EUR", "100.00", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","owner":"Ada Lovelace","currency":"EUR","overdraftLimit":"100.00","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new MoneyDepositedV1(Account, "250.00", "EUR", "Opening deposit", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","amount":"250.00","currency":"EUR","reference":"Opening deposit","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new MoneyWithdrawnV1(Account, "20.50", "EUR", null, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","amount":"20.50","currency":"EUR","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new MoneyTransferredV1(Account, TransferId, Account, Other, MoneyTransferredV1.Debit, "75.25", "EUR", "Invoice 42", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","transferId":"5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a01","fromAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","toAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02","direction":"debit","amount":"75.25","currency":"EUR","reference":"Invoice 42","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new FraudAlertV1(new Guid("0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f"), "large-debit", Account, [new Guid("01a20a1c-62f4-7b55-86f3-2c8d1d6f00a1")], "15000.00", "EUR", At.AddSeconds(1), At),
+            """{"alertId":"0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f","rule":"large-debit","accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","eventIds":["01a20a1c-62f4-7b55-86f3-2c8d1d6f00a1"],"amount":"15000.00","currency":"EUR","detectedAt":"2026-03-02T14:03:01.123+00:00","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Serialized_HasThePublishedShape(object message, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        JsonSerializer.Serialize(message, message.GetType(), IntegrationJson.Options).Should().Be(expected);
+    }
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void PublishedShape_ReadsBackToTheSameMessage(object message, string expected)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+
+        var read = JsonSerializer.Deserialize(expected, message.GetType(), IntegrationJson.Options);
+
+        JsonSerializer.Serialize(read, message.GetType(), IntegrationJson.Options).Should().Be(expected);
+    }
+
+    [Fact]
+    public void EveryAccountEventType_IsNamedAndVersioned()
+    {
+        CloudEventTypes.AccountEventTypes.Keys.Should().BeEquivalentTo(
+            "ledger.account.created.v1", "ledger.money.deposited.v1", "ledger.money.withdrawn.v1", "ledger.money.transferred.v1");
+        KafkaTopics.All.Should().BeEquivalentTo("ledger.account-events", "ledger.account-events.dlq", "ledger.fraud-alerts");
+    }
+
+    [Fact]
+    public void HeaderNames_FollowTheCloudEventsKafkaBinding()
+    {
+        new[] { CloudEventHeaders.SpecVersion, CloudEventHeaders.Id, CloudEventHeaders.Source, CloudEventHeaders.Type, CloudEventHeaders.Time, CloudEventHeaders.Subject }
+            .Should().Equal("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject");
+        CloudEventHeaders.ContentType.Should().Be("content-type");
+        CloudEventHeaders.StreamVersion.Should().Be("ledger-stream-version");
+        CloudEventHeaders.Sequence.Should().Be("ledger-sequence");
+        CloudEventHeaders.CorrelationId.Should().Be("correlation-id");
+    }
+}

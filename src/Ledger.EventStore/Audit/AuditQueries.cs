@@ -76,7 +76,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
             $"select {EntryColumns} from {Table} where account_id = $1 and version > $2 " +
             "and ($3::timestamptz is null or occurred_at >= $3) and ($4::timestamptz is null or occurred_at <= $4) " +
             "order by version limit $5",
-            accountId, afterVersion, (object?)from ?? DBNull.Value, (object?)to ?? DBNull.Value, limit);
+            accountId, afterVersion, from is { } f ? CeilingToMicrosecond(f) : DBNull.Value, (object?)to ?? DBNull.Value, limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -127,6 +127,16 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
 
         await transaction.CommitAsync(cancellationToken);
         return new TrialBalance(currencies, sequence);
+    }
+
+    /// <summary>
+    /// PostgreSQL keeps microseconds and drops finer digits of a parameter, which is harmless for "at or before" but
+    /// would let "at or after 10.0000001" match an event at 10.000000: round lower bounds up instead.
+    /// </summary>
+    private static DateTimeOffset CeilingToMicrosecond(DateTimeOffset instant)
+    {
+        var remainder = instant.Ticks % TimeSpan.TicksPerMicrosecond;
+        return remainder == 0 ? instant : instant.AddTicks(TimeSpan.TicksPerMicrosecond - remainder);
     }
 
     private NpgsqlCommand Command(string sql, params object[] values)

@@ -1,0 +1,187 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Ledger.Api.Tests.Infrastructure;
+
+namespace Ledger.Api.Tests.Audit;
+
+/// <summary>
+/// An independent recomputation of the hash chain from <c>history</c>, written from docs/audit.md alone: no production
+/// hashing, canonicalization or JSON helper is used, so a change to the server's bytes that the document does not
+/// describe fails here.
+/// </summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class HashChainRecipeTests(LedgerApiFactory factory)
+{
+    private const string Owner = "Zoë Ünal \"ZU\" \\ 東京";
+
+    /// <summary>The example of docs/audit.md, "version 1 of an account opened by Ada".</summary>
+    private const string DocumentedExample =
+        """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","data":{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","currency":"EUR","occurredAt":"2026-11-23T18:49:47.5640520Z","overdraftLimitMinor":10000,"owner":"Ada Lovelace"},"eventId":"01a20a1c-5f9e-7f4a-9e3b-5b0a7c2d1e10","sequence":1,"type":"AccountCreated","version":1}""";
+
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    [Fact]
+    public async Task EveryEventTypeWithEscapedText_RecomputesToEveryEntryHashAndTheHeadHash()
+    {
+        var zoe = await _teller.OpenAccountAsync("KWD", 5m, Owner);
+        var other = await _teller.OpenAccountAsync("KWD", 0, "Plain Owner");
+        await _teller.DepositAsync(zoe, "100.125", "Ref \"quoted\" \\ back, ünïcödé 東京 🚀");
+        await _teller.WithdrawAsync(zoe, "0.125");
+        await _teller.TransferAsync(zoe, other, "42.5", "Split \\ \"half\"");
+        await _teller.TransferAsync(other, zoe, "0.001", null);
+
+        foreach (var accountId in new[] { zoe, other })
+        {
+            // Small pages, so that the recomputation follows nextCursor as the recipe does.
+            var entries = await _teller.HistoryAsync(accountId, limit: 2);
+            var head = Recompute(accountId, entries);
+
+            head.Should().Be((await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity")).GetProperty("headHash").GetString());
+        }
+
+        var created = (await _teller.HistoryAsync(zoe))[0];
+        Canonical(zoe, created).Should().Contain("\"owner\":\"Zoë Ünal \\\"ZU\\\" \\\\ 東京\"", "only quote and backslash are escaped");
+    }
+
+    [Fact]
+    public async Task AmountAboveTwoToTheFiftyThird_HashesAsAnExactInteger()
+    {
+        var accountId = await _teller.OpenAccountAsync("CLF");
+        await _teller.DepositAsync(accountId, "999999999999.9999");
+
+        var entries = await _teller.HistoryAsync(accountId);
+
+        entries[1].GetProperty("data").GetProperty("amountMinor").GetRawText().Should().Be("9999999999999999", "a double would round it to 1e16");
+        Recompute(accountId, entries).Should().Be((await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity")).GetProperty("headHash").GetString());
+    }
+
+    [Fact]
+    public async Task EntryData_HoldsExactlyTheDocumentedMembers()
+    {
+        var a = await _teller.OpenAccountAsync("KWD", 0, Owner);
+        var b = await _teller.OpenAccountAsync("KWD");
+        await _teller.DepositAsync(a, "10", "With reference");
+        await _teller.DepositAsync(a, "1");
+        await _teller.WithdrawAsync(a, "2", "Out");
+        await _teller.TransferAsync(a, b, "3", "Across");
+        await _teller.TransferAsync(a, b, "1", null);
+
+        var entries = await _teller.HistoryAsync(a);
+
+        string[][] expected =
+        [
+            ["accountId", "currency", "occurredAt", "overdraftLimitMinor", "owner"],
+            ["accountId", "amountMinor", "currency", "occurredAt", "reference"],
+            ["accountId", "amountMinor", "currency", "occurredAt"],
+            ["accountId", "amountMinor", "currency", "occurredAt", "reference"],
+            ["amountMinor", "currency", "fromAccountId", "occurredAt", "reference", "toAccountId", "transferId"],
+            ["amountMinor", "currency", "fromAccountId", "occurredAt", "toAccountId", "transferId"],
+        ];
+        entries.Should().HaveCount(expected.Length);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var data = entries[i].GetProperty("data");
+            data.EnumerateObject().Select(member => member.Name).Order(StringComparer.Ordinal).Should().Equal(expected[i], "entry {0}", entries[i]);
+            data.GetProperty("occurredAt").GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$")
+                .And.Be(entries[i].GetProperty("occurredAt").GetString());
+            foreach (var member in data.EnumerateObject().Where(member => member.Name.EndsWith("Id", StringComparison.Ordinal)))
+            {
+                member.Value.GetString().Should().MatchRegex("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
+            }
+
+            foreach (var member in data.EnumerateObject().Where(member => member.Name.EndsWith("Minor", StringComparison.Ordinal)))
+            {
+                member.Value.GetRawText().Should().MatchRegex("^(0|[1-9][0-9]*)$", "amounts are unsigned plain integers");
+            }
+        }
+    }
+
+    [Fact]
+    public void DocumentedExample_IsWhatThisRecomputationWrites()
+    {
+        using var reordered = JsonDocument.Parse("""
+            { "version": 1, "type": "AccountCreated", "sequence": 1, "eventId": "01a20a1c-5f9e-7f4a-9e3b-5b0a7c2d1e10",
+              "data": { "owner": "Ada Lovelace", "overdraftLimitMinor": 10000, "occurredAt": "2026-11-23T18:49:47.5640520Z",
+                        "currency": "EUR", "accountId": "7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01" },
+              "accountId": "7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01" }
+            """);
+
+        CanonicalJson.Write(reordered.RootElement).Should().Be(DocumentedExample);
+        CanonicalJson.Quote("a\"b\\c\u001f\t\n東").Should().Be("\"a\\\"b\\\\c\\u001f\\t\\n東\"");
+    }
+
+    /// <summary>Folds the chain over the entries, asserting each entry's hash; returns the head hash.</summary>
+    private static string Recompute(Guid accountId, List<JsonElement> entries)
+    {
+        var chain = new byte[32];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            entries[i].Version().Should().Be(i + 1, "history lists every version once, in order");
+            var canonical = Encoding.UTF8.GetBytes(Canonical(accountId, entries[i]));
+            chain = SHA256.HashData([.. chain, .. canonical]);
+            Convert.ToHexStringLower(chain).Should().Be(entries[i].GetProperty("hash").GetString(), "version {0} must chain", i + 1);
+        }
+
+        return Convert.ToHexStringLower(chain);
+    }
+
+    /// <summary>canonical(v): the six members of docs/audit.md, from the history entry.</summary>
+    private static string Canonical(Guid accountId, JsonElement entry) =>
+        CanonicalJson.Object(new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["accountId"] = CanonicalJson.Quote(accountId.ToString("D", CultureInfo.InvariantCulture)),
+            ["data"] = CanonicalJson.Write(entry.GetProperty("data")),
+            ["eventId"] = CanonicalJson.Write(entry.GetProperty("eventId")),
+            ["sequence"] = CanonicalJson.Write(entry.GetProperty("sequence")),
+            ["type"] = CanonicalJson.Write(entry.GetProperty("type")),
+            ["version"] = CanonicalJson.Write(entry.GetProperty("version")),
+        });
+
+    /// <summary>
+    /// Sorted-key compact JSON as docs/audit.md specifies it: ordinal member order at every level, no whitespace, strings
+    /// escaped only for quote, backslash and control characters, integers parsed as big integers and written plainly.
+    /// </summary>
+    private static class CanonicalJson
+    {
+        public static string Write(JsonElement value) => value.ValueKind switch
+        {
+            JsonValueKind.Object => Object(value.EnumerateObject().ToDictionary(member => member.Name, member => Write(member.Value), StringComparer.Ordinal)),
+            JsonValueKind.String => Quote(value.GetString()!),
+            JsonValueKind.Number => Integer(value.GetRawText()),
+            _ => throw new InvalidOperationException($"The chain covers objects, strings and integers only, not {value.ValueKind}: {value.GetRawText()}"),
+        };
+
+        public static string Object(IReadOnlyDictionary<string, string> members) =>
+            "{" + string.Join(',', members.OrderBy(member => member.Key, StringComparer.Ordinal).Select(member => Quote(member.Key) + ":" + member.Value)) + "}";
+
+        public static string Quote(string text)
+        {
+            var builder = new StringBuilder(text.Length + 2).Append('"');
+            foreach (var c in text)
+            {
+                builder.Append(c switch
+                {
+                    '"' => "\\\"",
+                    '\\' => "\\\\",
+                    '\b' => "\\b",
+                    '\t' => "\\t",
+                    '\n' => "\\n",
+                    '\f' => "\\f",
+                    '\r' => "\\r",
+                    < ' ' => "\\u" + ((int)c).ToString("x4", CultureInfo.InvariantCulture),
+                    _ => c.ToString(),
+                });
+            }
+
+            return builder.Append('"').ToString();
+        }
+
+        private static string Integer(string raw) =>
+            BigInteger.TryParse(raw, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
+                ? integer.ToString(CultureInfo.InvariantCulture)
+                : throw new InvalidOperationException($"The chain covers integers only, not {raw}.");
+    }
+}

@@ -1,0 +1,256 @@
+using System.Net;
+using System.Text.Json;
+using Ledger.Api.Tests.Http;
+using Ledger.Api.Tests.Infrastructure;
+
+namespace Ledger.Api.Tests.Audit;
+
+/// <summary><c>GET /accounts/{id}/history</c>: signed entries in version order, cursor-paged, filtered by occurrence time.</summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class HistoryTests(LedgerApiFactory factory)
+{
+    private static readonly TimeSpan Microsecond = AuditReads.Microsecond;
+
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    /// <summary>An account with <paramref name="events"/> events: the creation and deposits of 1.00, 2.00, ….</summary>
+    private async Task<Guid> ArrangeAsync(int events)
+    {
+        var accountId = await _teller.OpenAccountAsync();
+        for (var i = 1; i < events; i++)
+        {
+            await _teller.DepositAsync(accountId, $"{i}.00");
+        }
+
+        return accountId;
+    }
+
+    private static List<long> Versions(JsonElement page) => page.GetProperty("entries").EnumerateArray().Select(entry => entry.Version()).ToList();
+
+    private Task<JsonElement> PageAsync(Guid accountId, string query) => _teller.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
+
+    [Fact]
+    public async Task SevenEventsLimitThree_PagesOfThreeThreeOneThatConcatenateToTheWholeHistory()
+    {
+        var accountId = await ArrangeAsync(7);
+
+        var first = await PageAsync(accountId, "limit=3");
+        var second = await PageAsync(accountId, $"limit=3&after={AuditReads.NextCursor(first)}");
+        var third = await PageAsync(accountId, $"limit=3&after={AuditReads.NextCursor(second)}");
+        var whole = await PageAsync(accountId, "limit=1000");
+
+        Versions(first).Should().Equal(1, 2, 3);
+        AuditReads.NextCursor(first).Should().Be("3");
+        Versions(second).Should().Equal(4, 5, 6);
+        AuditReads.NextCursor(second).Should().Be("6");
+        Versions(third).Should().Equal(7);
+        AuditReads.NextCursor(third).Should().BeNull();
+        AuditReads.NextCursor(whole).Should().BeNull();
+        first.GetProperty("accountId").GetGuid().Should().Be(accountId);
+        var paged = new[] { first, second, third }.SelectMany(page => page.GetProperty("entries").EnumerateArray()).Select(e => e.GetRawText());
+        paged.Should().Equal(whole.GetProperty("entries").EnumerateArray().Select(e => e.GetRawText()), "pages hold the same entries, once each");
+    }
+
+    [Fact]
+    public async Task LastPageExactlyFull_HasNoNextCursor()
+    {
+        var accountId = await ArrangeAsync(6);
+
+        var second = await PageAsync(accountId, "limit=3&after=3");
+        var beyond = await PageAsync(accountId, "limit=3&after=6");
+
+        Versions(second).Should().Equal(4, 5, 6);
+        AuditReads.NextCursor(second).Should().BeNull("no entry follows version 6");
+        Versions(beyond).Should().BeEmpty();
+        AuditReads.NextCursor(beyond).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task NoLimit_DefaultsToOneHundred()
+    {
+        var accountId = await ArrangeAsync(101);
+
+        var first = await PageAsync(accountId, "");
+        var rest = await PageAsync(accountId, $"after={AuditReads.NextCursor(first)}");
+
+        Versions(first).Should().Equal(Enumerable.Range(1, 100).Select(v => (long)v));
+        AuditReads.NextCursor(first).Should().Be("100");
+        Versions(rest).Should().Equal(101);
+        AuditReads.NextCursor(rest).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task DepositWithdrawalAndTransfer_AreSignedWithRunningBalances()
+    {
+        var source = await _teller.OpenAccountAsync();
+        var destination = await _teller.OpenAccountAsync();
+        await _teller.DepositAsync(source, "100.00", "Salary");
+        await _teller.WithdrawAsync(source, "30.00");
+        var transfer = await _teller.TransferAsync(source, destination, "25.50", "Rent March");
+        var transferId = transfer.GetProperty("transferId").GetGuid();
+
+        var sourceEntries = await _teller.HistoryAsync(source);
+        var destinationEntries = await _teller.HistoryAsync(destination);
+
+        sourceEntries.Select(e => e.GetProperty("type").GetString()).Should().Equal("AccountCreated", "MoneyDeposited", "MoneyWithdrawn", "MoneyTransferred");
+        sourceEntries.Select(e => e.GetProperty("amount").GetDecimal()).Should().Equal(0m, 100m, -30m, -25.50m);
+        sourceEntries.Select(e => e.GetProperty("balanceAfter").GetDecimal()).Should().Equal(0m, 100m, 70m, 44.50m);
+        sourceEntries.Select(e => e.Version()).Should().Equal(1, 2, 3, 4);
+        sourceEntries.Should().OnlyContain(e => e.GetProperty("currency").GetString() == "EUR");
+        destinationEntries.Select(e => e.GetProperty("amount").GetDecimal()).Should().Equal(0m, 25.50m);
+        destinationEntries.Select(e => e.GetProperty("balanceAfter").GetDecimal()).Should().Equal(0m, 25.50m);
+
+        var debit = sourceEntries[3];
+        var credit = destinationEntries[1];
+        debit.GetProperty("transferId").GetGuid().Should().Be(transferId);
+        credit.GetProperty("transferId").GetGuid().Should().Be(transferId);
+        debit.GetProperty("counterpartyAccountId").GetGuid().Should().Be(destination);
+        credit.GetProperty("counterpartyAccountId").GetGuid().Should().Be(source);
+        debit.GetProperty("reference").GetString().Should().Be("Rent March");
+        credit.GetProperty("reference").GetString().Should().Be("Rent March");
+        debit.GetProperty("eventId").GetGuid().Should().NotBeEmpty();
+        debit.GetProperty("data").GetRawText().Should().Be(credit.GetProperty("data").GetRawText(), "both legs record the same facts");
+        debit.OccurredAt().Should().Be(credit.OccurredAt());
+        sourceEntries[1].GetProperty("reference").GetString().Should().Be("Salary");
+        foreach (var entry in sourceEntries.Take(3))
+        {
+            entry.TryGetProperty("transferId", out _).Should().BeFalse("absent values are left out; got {0}", entry);
+            entry.TryGetProperty("counterpartyAccountId", out _).Should().BeFalse();
+        }
+
+        sourceEntries[0].TryGetProperty("reference", out _).Should().BeFalse();
+        sourceEntries[2].TryGetProperty("reference", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task EntryData_HoldsTheRecordedFactsInMinorUnits()
+    {
+        var source = await _teller.OpenAccountAsync("KWD", 0, "Grace Hopper");
+        var destination = await _teller.OpenAccountAsync("KWD");
+        await _teller.DepositAsync(source, "10.125", "Top-up");
+        var transfer = await _teller.TransferAsync(source, destination, "2.5", null);
+
+        var entries = await _teller.HistoryAsync(source);
+
+        var created = entries[0].GetProperty("data");
+        created.GetProperty("accountId").GetGuid().Should().Be(source);
+        created.GetProperty("owner").GetString().Should().Be("Grace Hopper");
+        created.GetProperty("currency").GetString().Should().Be("KWD");
+        created.GetProperty("overdraftLimitMinor").GetRawText().Should().Be("0");
+        created.GetProperty("occurredAt").GetString().Should().Be(entries[0].GetProperty("occurredAt").GetString());
+        var deposited = entries[1].GetProperty("data");
+        deposited.GetProperty("amountMinor").GetRawText().Should().Be("10125");
+        deposited.GetProperty("reference").GetString().Should().Be("Top-up");
+        var transferred = entries[2].GetProperty("data");
+        transferred.GetProperty("amountMinor").GetRawText().Should().Be("2500", "amounts in data are unsigned minor units");
+        transferred.GetProperty("fromAccountId").GetGuid().Should().Be(source);
+        transferred.GetProperty("toAccountId").GetGuid().Should().Be(destination);
+        transferred.GetProperty("transferId").GetGuid().Should().Be(transfer.GetProperty("transferId").GetGuid());
+        transferred.TryGetProperty("reference", out _).Should().BeFalse();
+        entries[2].GetProperty("amount").GetDecimal().Should().Be(-2.5m);
+        entries[2].GetProperty("balanceAfter").GetDecimal().Should().Be(7.625m);
+    }
+
+    [Fact]
+    public async Task CorrelationIdHeader_IsRecordedOnTheEntry()
+    {
+        var accountId = await _teller.OpenAccountAsync();
+        await _teller.DepositAsync(accountId, "5.00", "Cash", correlationId: "audit-test-1");
+        await _teller.DepositAsync(accountId, "6.00");
+
+        var entries = await _teller.HistoryAsync(accountId);
+
+        entries[1].GetProperty("correlationId").GetString().Should().Be("audit-test-1");
+        entries[1].GetProperty("reference").GetString().Should().Be("Cash");
+        entries[2].GetProperty("correlationId").GetString().Should().NotBe("audit-test-1", "each request has its own correlation id");
+    }
+
+    [Fact]
+    public async Task FromAndTo_FilterByOccurrenceTimeInclusively()
+    {
+        var accountId = await ArrangeAsync(5);
+        var all = await _teller.HistoryAsync(accountId);
+        var (second, fourth) = (all[1].OccurredAt(), all[3].OccurredAt());
+
+        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}")).Should().Equal(2, 3, 4);
+        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second + Microsecond)}&to={AuditReads.Query(fourth - Microsecond)}"))
+            .Should().Equal(3);
+        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}")).Should().Equal(2, 3, 4, 5);
+        Versions(await PageAsync(accountId, $"to={AuditReads.Query(second)}")).Should().Equal(1, 2);
+        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(second)}")).Should().Equal(2);
+        Versions(await PageAsync(accountId, $"to={AuditReads.Query(all[0].OccurredAt() - Microsecond)}")).Should().BeEmpty();
+
+        var windowed = await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}&limit=2");
+        Versions(windowed).Should().Equal(2, 3);
+        var next = await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}&limit=2&after={AuditReads.NextCursor(windowed)}");
+        Versions(next).Should().Equal(4);
+        AuditReads.NextCursor(next).Should().BeNull();
+    }
+
+    /// <summary>
+    /// An instant has seven fractional digits (docs/audit.md); an event recorded at T is before T + 100 ns, so a window
+    /// starting there must leave it out.
+    /// </summary>
+    [Fact]
+    public async Task FromOneTickAfterAnEvent_LeavesThatEventOut()
+    {
+        var accountId = await ArrangeAsync(3);
+        var all = await _teller.HistoryAsync(accountId);
+        var from = all[1].OccurredAt().AddTicks(1);
+
+        Versions(await PageAsync(accountId, $"from={AuditReads.Query(from)}")).Should().Equal([3],
+            "version 2 occurred at {0}, before 'from' {1}", AuditReads.Format(all[1].OccurredAt()), AuditReads.Format(from));
+    }
+
+    [Theory]
+    [InlineData("limit=0", "limit")]
+    [InlineData("limit=1001", "limit")]
+    [InlineData("limit=-1", "limit")]
+    [InlineData("after=abc", "after")]
+    [InlineData("after=-1", "after")]
+    [InlineData("after=1.5", "after")]
+    [InlineData("from=2026-03-02T14:03:01Z&to=2026-03-02T14:03:00Z", "from")]
+    [InlineData("from=yesterday", "from")]
+    [InlineData("to=2026-03-02T14:03:00", "to")]
+    public async Task InvalidParameter_IsRejectedOnThatParameter(string query, string field)
+    {
+        var accountId = await _teller.OpenAccountAsync();
+
+        await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
+    }
+
+    [Theory]
+    [InlineData("limit=abc")]
+    [InlineData("limit=1.5")]
+    [InlineData("limit=99999999999")]
+    public async Task UnreadableLimit_IsABadRequestProblem(string query)
+    {
+        var accountId = await _teller.OpenAccountAsync();
+
+        using var response = await _teller.GetAsync($"/api/v1/accounts/{accountId}/history?{query}");
+
+        var problem = await Teller.Expect(response, HttpStatusCode.BadRequest);
+        response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+        problem.ShouldBeCompleteProblem(400);
+    }
+
+    [Theory]
+    [InlineData("limit=1")]
+    [InlineData("limit=1000")]
+    [InlineData("after=0")]
+    [InlineData("from=2026-03-02T14:03:00Z&to=2026-03-02T14:03:00Z")]
+    public async Task BoundaryParameter_IsAccepted(string query)
+    {
+        var accountId = await _teller.OpenAccountAsync();
+
+        await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
+    }
+
+    [Fact]
+    public async Task UnknownAccount_IsAccountNotFound()
+    {
+        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/history", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+
+        problem.ShouldBeCompleteProblem(404);
+    }
+}

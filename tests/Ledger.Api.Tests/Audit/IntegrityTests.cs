@@ -1,0 +1,272 @@
+using System.Net;
+using System.Text.Json;
+using Ledger.Api.Tests.Http;
+using Ledger.Api.Tests.Infrastructure;
+using Npgsql;
+
+namespace Ledger.Api.Tests.Audit;
+
+/// <summary>
+/// <c>GET /accounts/{id}/integrity</c> and <c>GET /ledger/integrity</c>. Tampering is the one thing arranged in SQL: it is
+/// what the check exists to catch. Every tampered account is restored afterwards, because the database is shared and a
+/// broken balance would unbalance the trial balance of other tests.
+/// </summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class IntegrityTests(LedgerApiFactory factory)
+{
+    private const string Currency = "NOK";
+
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    private Task<JsonElement> IntegrityAsync(Guid accountId) => _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity");
+
+    /// <summary>Created, +100.00, +50.00, −10.00: four versions.</summary>
+    private async Task<Guid> ArrangeAsync()
+    {
+        var accountId = await _teller.OpenAccountAsync(Currency);
+        await _teller.DepositAsync(accountId, "100.00");
+        await _teller.DepositAsync(accountId, "50.00");
+        await _teller.WithdrawAsync(accountId, "10.00");
+        return accountId;
+    }
+
+    private static void ShouldBeInvalidAt(JsonElement integrity, long version)
+    {
+        integrity.GetProperty("valid").GetBoolean().Should().BeFalse("got {0}", integrity);
+        integrity.GetProperty("firstInvalidVersion").GetInt64().Should().Be(version, "got {0}", integrity);
+        integrity.GetProperty("problem").GetString().Should().NotBeNullOrWhiteSpace();
+    }
+
+    private async Task ShouldBeValidAsync(Guid accountId, long events)
+    {
+        var integrity = await IntegrityAsync(accountId);
+        integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
+        integrity.GetProperty("events").GetInt64().Should().Be(events);
+        integrity.GetProperty("accountId").GetGuid().Should().Be(accountId);
+        integrity.GetProperty("headHash").GetString().Should().Be((await _teller.HistoryAsync(accountId))[^1].GetProperty("hash").GetString());
+        integrity.TryGetProperty("firstInvalidVersion", out _).Should().BeFalse();
+        integrity.TryGetProperty("problem", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task FreshAccountsWithEveryEventType_AreValidWithTheLastEntrysHashAsHead()
+    {
+        var a = await ArrangeAsync();
+        var b = await _teller.OpenAccountAsync(Currency);
+        await _teller.TransferAsync(a, b, "40.00", "Split");
+        await _teller.TransferAsync(b, a, "15.00", null);
+
+        await ShouldBeValidAsync(a, 6);
+        await ShouldBeValidAsync(b, 3);
+        (await IntegrityAsync(a)).GetProperty("headHash").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
+    }
+
+    [Fact]
+    public async Task EditedEventData_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '99999') where stream_id = $1 and version = 3");
+
+        var integrity = await IntegrityAsync(accountId);
+        ShouldBeInvalidAt(integrity, 3);
+        integrity.GetProperty("events").GetInt64().Should().Be(4);
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
+    public async Task EditedOccurrenceTimeOrReference_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "update ledger.mt_events set data = jsonb_set(data, '{reference}', '\"Backdated\"') where stream_id = $1 and version = 2");
+
+        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+    }
+
+    [Fact]
+    public async Task DeletedEvent_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync("delete from ledger.mt_events where stream_id = $1 and version = 2");
+
+        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
+    public async Task DeletedLastEventAndItsEntry_ShortensTheChainSoTheHeadHashChanges()
+    {
+        var accountId = await ArrangeAsync();
+        var head = (await IntegrityAsync(accountId)).GetProperty("headHash").GetString();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "delete from ledger.mt_events where stream_id = $1 and version = 4; delete from ledger.account_entries where account_id = $1 and version = 4");
+
+        // Truncating the tail is invisible to the chain alone (docs/audit.md): the published head hash is what exposes it.
+        var integrity = await IntegrityAsync(accountId);
+        integrity.GetProperty("events").GetInt64().Should().Be(3);
+        integrity.GetProperty("headHash").GetString().Should().NotBe(head);
+    }
+
+    [Fact]
+    public async Task EditedRecordedBalance_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "update ledger.account_entries set balance_after_minor = balance_after_minor + 1 where account_id = $1 and version = 3");
+
+        ShouldBeInvalidAt(await IntegrityAsync(accountId), 3);
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
+    public async Task EditedRecordedHash_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "update ledger.account_entries set hash = repeat('0', 64) where account_id = $1 and version = 2");
+
+        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+    }
+
+    [Fact]
+    public async Task TransferTamperedOnOneLeg_OnlyThatStreamIsInvalid()
+    {
+        var source = await ArrangeAsync();
+        var destination = await _teller.OpenAccountAsync(Currency);
+        await _teller.TransferAsync(source, destination, "25.00", "Loan");
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, destination);
+
+        await tampering.ExecuteAsync(
+            "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '250000') where stream_id = $1 and version = 2");
+
+        ShouldBeInvalidAt(await IntegrityAsync(destination), 2);
+        await ShouldBeValidAsync(source, 5);
+    }
+
+    [Fact]
+    public async Task LedgerIntegrity_ListsTheBrokenStreamsAndNotTheIntactOnes()
+    {
+        var edited = await ArrangeAsync();
+        var deleted = await ArrangeAsync();
+        var intact = await ArrangeAsync();
+        await using var editing = await Tampering.StartAsync(factory.ConnectionString, edited);
+        await using var deleting = await Tampering.StartAsync(factory.ConnectionString, deleted);
+        await editing.ExecuteAsync("update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '1') where stream_id = $1 and version = 4");
+        await deleting.ExecuteAsync("delete from ledger.mt_events where stream_id = $1 and version = 2");
+
+        var ledger = await _teller.GetOkAsync("/api/v1/ledger/integrity");
+
+        ledger.GetProperty("valid").GetBoolean().Should().BeFalse();
+        ledger.GetProperty("brokenStreams").GetInt64().Should().BeGreaterThanOrEqualTo(2);
+        ledger.GetProperty("streams").GetInt64().Should().BeGreaterThanOrEqualTo(3);
+        ledger.GetProperty("events").GetInt64().Should().BeGreaterThanOrEqualTo(12);
+        var broken = ledger.GetProperty("broken").EnumerateArray().ToDictionary(stream => stream.GetProperty("accountId").GetGuid());
+        broken.Should().ContainKeys(edited, deleted).And.NotContainKey(intact);
+        ShouldBeInvalidAt(broken[edited], 4);
+        ShouldBeInvalidAt(broken[deleted], 2);
+
+        await editing.RestoreAsync();
+        await deleting.RestoreAsync();
+        var restored = await _teller.GetOkAsync("/api/v1/ledger/integrity");
+        restored.GetProperty("broken").EnumerateArray().Select(stream => stream.GetProperty("accountId").GetGuid())
+            .Should().NotContain([edited, deleted, intact]);
+    }
+
+    [Fact]
+    public async Task UnknownAccount_IsAccountNotFound()
+    {
+        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/integrity", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+
+        problem.ShouldBeCompleteProblem(404);
+    }
+
+    /// <summary>
+    /// Tampering with one account's rows in <c>mt_events</c> and <c>account_entries</c>: takes a copy of every row first and
+    /// puts it back on <see cref="RestoreAsync"/> (at the latest when disposed).
+    /// </summary>
+    private sealed class Tampering : IAsyncDisposable
+    {
+        private readonly NpgsqlConnection _connection;
+        private readonly Guid _accountId;
+        private bool _restored;
+
+        private Tampering(NpgsqlConnection connection, Guid accountId)
+        {
+            _connection = connection;
+            _accountId = accountId;
+        }
+
+        public static async Task<Tampering> StartAsync(string connectionString, Guid accountId)
+        {
+            var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync();
+            var tampering = new Tampering(connection, accountId);
+            // Session-local copies: they live exactly as long as this connection.
+            await tampering.ExecuteAsync(
+                "create temporary table saved_events as select * from ledger.mt_events where stream_id = $1; " +
+                "create temporary table saved_entries as select * from ledger.account_entries where account_id = $1");
+            return tampering;
+        }
+
+        /// <summary>Runs SQL with the account id as <c>$1</c>.</summary>
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var batch = new NpgsqlBatch(_connection);
+            foreach (var statement in sql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var command = new NpgsqlBatchCommand(statement);
+                if (statement.Contains("$1", StringComparison.Ordinal))
+                {
+                    command.Parameters.Add(new NpgsqlParameter { Value = _accountId });
+                }
+
+                batch.BatchCommands.Add(command);
+            }
+
+            await batch.ExecuteNonQueryAsync();
+        }
+
+        public async Task RestoreAsync()
+        {
+            if (_restored)
+            {
+                return;
+            }
+
+            await ExecuteAsync(
+                "delete from ledger.mt_events where stream_id = $1; " +
+                "insert into ledger.mt_events overriding system value select * from saved_events; " +
+                "delete from ledger.account_entries where account_id = $1; " +
+                "insert into ledger.account_entries select * from saved_entries");
+            _restored = true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await RestoreAsync();
+            }
+            finally
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Confluent.Kafka;
+using Ledger.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Messaging.Relay;
+
+/// <summary>
+/// The relay's one long-lived, idempotent producer. <see cref="PublishAsync"/> returns only when Kafka has acknowledged
+/// every message (<c>acks=all</c>); while Kafka is unavailable it keeps retrying, so the caller's checkpoint never moves
+/// past an event that is not on the topic.
+/// </summary>
+public sealed partial class EventPublisher : IDisposable
+{
+    private readonly IProducer<string, byte[]> _producer;
+    private readonly KafkaOptions _options;
+    private readonly ILogger<EventPublisher> _logger;
+
+    public EventPublisher(KafkaConnection connection, IOptions<KafkaOptions> options, ILogger<EventPublisher> logger)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        _logger = logger;
+        _producer = new ProducerBuilder<string, byte[]>(ProducerConfig(connection.BootstrapServers, _options))
+            .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .Build();
+    }
+
+    public static ProducerConfig ProducerConfig(string bootstrapServers, KafkaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return new ProducerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            ClientId = "ledger-relay",
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            MaxInFlight = 5,
+            LingerMs = options.LingerMs,
+            BatchSize = options.BatchSizeBytes,
+            BatchNumMessages = options.BatchMessagesMax,
+            MessageTimeoutMs = options.MessageTimeoutMs,
+            RequestTimeoutMs = options.RequestTimeoutMs,
+            SocketTimeoutMs = options.SocketTimeoutMs,
+            MessageSendMaxRetries = int.MaxValue,
+            RetryBackoffMs = 100,
+            RetryBackoffMaxMs = 1_000,
+            CompressionType = CompressionType.None,
+            // The same key lands on the same partition as with Java clients.
+            Partitioner = Partitioner.Murmur2Random,
+        };
+    }
+
+    /// <summary>
+    /// Publishes the messages in order and waits for every acknowledgement. After a failure it waits (backing off up to
+    /// <see cref="KafkaOptions.RetryBackoffMaxMs"/>) and publishes again from the first unacknowledged message: what was
+    /// acknowledged stays, anything after may be published twice, with the same <c>ce_id</c>.
+    /// </summary>
+    public async Task PublishAsync(IReadOnlyList<Message<string, byte[]>> messages, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var from = 0;
+        var backoff = TimeSpan.FromMilliseconds(200);
+        while (from < messages.Count)
+        {
+            var deliveries = new Task<DeliveryResult<string, byte[]>>[messages.Count - from];
+            for (var i = from; i < messages.Count; i++)
+            {
+                deliveries[i - from] = _producer.ProduceAsync(KafkaTopics.AccountEvents, messages[i], cancellationToken);
+            }
+
+            var firstFailed = -1;
+            for (var i = 0; i < deliveries.Length; i++)
+            {
+                try
+                {
+                    await deliveries[i];
+                }
+                catch (ProduceException<string, byte[]> exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    if (firstFailed < 0)
+                    {
+                        firstFailed = from + i;
+                        LogDeliveryFailed(_logger, exception.Error.Code, exception.Error.Reason, messages.Count - firstFailed, backoff.TotalMilliseconds);
+                    }
+                }
+            }
+
+            if (firstFailed < 0)
+            {
+                return;
+            }
+
+            from = firstFailed;
+            await Task.Delay(backoff, cancellationToken);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _options.RetryBackoffMaxMs));
+        }
+    }
+
+    public void Dispose()
+    {
+        // Give in-flight messages a moment; anything not acknowledged is published again after restart.
+        _producer.Flush(TimeSpan.FromSeconds(5));
+        _producer.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason}")]
+    private static partial void LogClientError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery failed ({Code}: {Reason}); {Remaining} messages will be published again in {DelayMs} ms")]
+    private static partial void LogDeliveryFailed(ILogger logger, ErrorCode code, string reason, int remaining, double delayMs);
+}

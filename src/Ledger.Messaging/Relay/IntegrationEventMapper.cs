@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using JasperFx.Events;
+using Ledger.Contracts;
+using Ledger.Contracts.V1;
+using Ledger.Domain.Accounts;
+using Ledger.Domain.Money;
+
+namespace Ledger.Messaging.Relay;
+
+/// <summary>An event the relay cannot turn into an integration event; it is recorded as a dead letter.</summary>
+public sealed class UnmappableEventException(string message) : Exception(message);
+
+/// <summary>
+/// Maps a committed domain event to its Kafka message: key = account id, value = the v1 integration event as JSON,
+/// headers = CloudEvents binary binding plus stream version, sequence and correlation id. A transfer is stored once in
+/// each account's stream, so each stream's copy becomes one message on that account's key.
+/// </summary>
+public static class IntegrationEventMapper
+{
+    public static Message<string, byte[]> Map(IEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var accountId = e.StreamId;
+        var (type, value) = e.Data switch
+        {
+            AccountCreated created => (CloudEventTypes.AccountCreated, (object)new AccountCreatedV1(created.AccountId, created.Owner,
+                created.Currency, Format(created.OverdraftLimitMinor, created.Currency), created.OccurredAt)),
+            MoneyDeposited deposited => (CloudEventTypes.MoneyDeposited, new MoneyDepositedV1(deposited.AccountId,
+                Format(deposited.AmountMinor, deposited.Currency), deposited.Currency, deposited.Reference, deposited.OccurredAt)),
+            MoneyWithdrawn withdrawn => (CloudEventTypes.MoneyWithdrawn, new MoneyWithdrawnV1(withdrawn.AccountId,
+                Format(withdrawn.AmountMinor, withdrawn.Currency), withdrawn.Currency, withdrawn.Reference, withdrawn.OccurredAt)),
+            MoneyTransferred transfer when transfer.FromAccountId == accountId || transfer.ToAccountId == accountId =>
+                (CloudEventTypes.MoneyTransferred, new MoneyTransferredV1(accountId, transfer.TransferId, transfer.FromAccountId,
+                    transfer.ToAccountId, transfer.FromAccountId == accountId ? MoneyTransferredV1.Debit : MoneyTransferredV1.Credit,
+                    Format(transfer.AmountMinor, transfer.Currency), transfer.Currency, transfer.Reference, transfer.OccurredAt)),
+            MoneyTransferred transfer => throw new UnmappableEventException(
+                $"Transfer {transfer.TransferId} is stored in stream {accountId}, which is on neither side."),
+            null => throw new UnmappableEventException($"Event {e.Id} has no data."),
+            _ => throw new UnmappableEventException($"Event {e.Id} of type {e.Data.GetType().Name} has no integration contract."),
+        };
+
+        var headers = new Headers
+        {
+            { CloudEventHeaders.SpecVersion, Utf8(CloudEventHeaders.SpecVersionValue) },
+            { CloudEventHeaders.Id, Utf8(e.Id.ToString()) },
+            { CloudEventHeaders.Source, Utf8(CloudEventHeaders.SourceValue) },
+            { CloudEventHeaders.Type, Utf8(type) },
+            { CloudEventHeaders.Time, Utf8(((IAccountEvent)e.Data).OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)) },
+            { CloudEventHeaders.Subject, Utf8(accountId.ToString()) },
+            { CloudEventHeaders.ContentType, Utf8(CloudEventHeaders.ContentTypeValue) },
+            { CloudEventHeaders.StreamVersion, Utf8(e.Version.ToString(CultureInfo.InvariantCulture)) },
+            { CloudEventHeaders.Sequence, Utf8(e.Sequence.ToString(CultureInfo.InvariantCulture)) },
+        };
+        if (!string.IsNullOrEmpty(e.CorrelationId))
+        {
+            headers.Add(CloudEventHeaders.CorrelationId, Utf8(e.CorrelationId));
+        }
+
+        return new Message<string, byte[]>
+        {
+            Key = accountId.ToString(),
+            Value = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), IntegrationJson.Options),
+            Headers = headers,
+        };
+    }
+
+    private static string Format(long minor, string currency) =>
+        Currency.TryFind(currency, out var unit)
+            ? MinorUnits.Format(minor, unit)
+            : throw new UnmappableEventException($"Currency '{currency}' is not a known ISO 4217 currency.");
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+}

@@ -9,21 +9,26 @@ using Ledger.Api.Accounts.OpenAccount;
 using Ledger.Api.Accounts.Withdraw;
 using Ledger.Api.Hosting;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.Operations;
 using Ledger.Api.Transfers.GetTransfer;
 using Ledger.Api.Transfers.Transfer;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Postgres;
+using Ledger.Messaging;
 using Marten;
 using Npgsql;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// Embedded PostgreSQL and Kafka start before the host is built and log for as long as the process runs.
+using var bootstrapLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+
 EmbeddedPostgres? embedded;
 string connectionString;
 try
 {
-    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration);
+    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, bootstrapLoggers);
 }
 catch (PostgresUnavailableException unavailable)
 {
@@ -32,11 +37,18 @@ catch (PostgresUnavailableException unavailable)
 }
 
 using var ownedPostgres = embedded;
+var (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, bootstrapLoggers);
+using var ownedKafka = embeddedKafka;
 var services = builder.Services;
 
-services.AddMarten(options => LedgerStore.Configure(options, connectionString))
+services.AddMarten(options =>
+    {
+        LedgerStore.Configure(options, connectionString);
+        MessagingStore.Configure(options);
+    })
     .UseLightweightSessions()
-    .ApplyAllDatabaseChangesOnStartup();
+    .ApplyAllDatabaseChangesOnStartup()
+    .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
 
@@ -102,6 +114,10 @@ GetHistoryEndpoint.Map(audit);
 GetStatementEndpoint.Map(audit);
 VerifyIntegrityEndpoint.Map(audit);
 GetBalancesEndpoint.Map(audit);
+
+var operations = app.MapGroup("/api/v1").WithTags("Operations");
+GetRelayStatusEndpoint.Map(operations);
+GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaOptions.RelayEnabled, consumersEnabled: false);
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

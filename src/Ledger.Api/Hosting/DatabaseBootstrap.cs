@@ -11,16 +11,16 @@ public static class DatabaseBootstrap
     public const string ConnectionStringName = "Ledger";
     public const string DefaultDataDirectory = ".ledger/postgres";
 
-    public static (string ConnectionString, EmbeddedPostgres? Embedded) Resolve(IConfiguration configuration)
+    public static (string ConnectionString, EmbeddedPostgres? Embedded) Resolve(IConfiguration configuration, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(loggers);
         var configured = configuration.GetConnectionString(ConnectionStringName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
             return (configured, null);
         }
 
-        using var loggers = LoggerFactory.Create(logging => logging.AddConsole());
         var embedded = EmbeddedPostgres.Start(new EmbeddedPostgresOptions
         {
             DataDirectory = configuration["Postgres:DataDirectory"] ?? DefaultDataDirectory,

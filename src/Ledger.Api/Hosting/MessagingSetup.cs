@@ -1,0 +1,41 @@
+using JasperFx.Events.Daemon;
+using Ledger.Messaging;
+using Ledger.Messaging.Kafka;
+using Ledger.Messaging.Relay;
+using Marten;
+
+namespace Ledger.Api.Hosting;
+
+/// <summary>
+/// Kafka for the API: the configured cluster or an embedded broker, the relay (a Marten subscription run by the async
+/// daemon in Solo mode, see ADR-001), and its status.
+/// </summary>
+public static class MessagingSetup
+{
+    public static (KafkaOptions Options, KafkaConnection Connection, EmbeddedKafka? Embedded) Resolve(IConfiguration configuration, ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var options = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
+        var (connection, embedded) = KafkaBootstrap.Resolve(options, loggers.CreateLogger("Ledger.Kafka"));
+        return (options, connection, embedded);
+    }
+
+    public static void AddRelay(this MartenServiceCollectionExtensions.MartenConfigurationExpression marten, IServiceCollection services,
+        KafkaConnection connection, KafkaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(marten);
+        services.AddSingleton(connection);
+        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+        services.AddSingleton<RelayStatusQuery>();
+        if (!options.RelayEnabled)
+        {
+            return;
+        }
+
+        services.AddSingleton<RelayMetrics>();
+        services.AddSingleton<EventPublisher>();
+        marten.AddSubscriptionWithServices<RelaySubscription>(ServiceLifetime.Singleton)
+            .AddAsyncDaemon(DaemonMode.Solo);
+    }
+}

@@ -1,0 +1,128 @@
+using System.Text;
+using Confluent.Kafka;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Contracts;
+using Ledger.Messaging.Kafka;
+using Ledger.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Npgsql;
+
+namespace Ledger.Api.Tests.Relay;
+
+/// <summary>
+/// A Kafka that outlives API hosts: each test starts and stops hosts (the relay's process) against one embedded broker
+/// and one database, as a crash and restart would.
+/// </summary>
+public sealed class RelayFixture : IDisposable
+{
+    public RelayFixture()
+    {
+        Kafka = EmbeddedKafka.Start();
+        foreach (var topic in KafkaTopics.All)
+        {
+            Kafka.CreateTopic(topic, 6);
+        }
+    }
+
+    public EmbeddedKafka Kafka { get; }
+
+    public void Dispose() => Kafka.Dispose();
+}
+
+/// <summary>An API host on the fixture's Kafka and a given database; the relay on or off.</summary>
+public sealed class RelayHost(string bootstrapServers, string connectionString, bool relayEnabled) : WebApplicationFactory<Program>
+{
+    public string ConnectionString { get; } = connectionString;
+
+    public Teller Teller => new(CreateClient());
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+        builder.UseSetting("Kafka:BootstrapServers", bootstrapServers);
+        builder.UseSetting("Kafka:RelayEnabled", relayEnabled ? "true" : "false");
+        builder.UseSetting("Kafka:ConsumersEnabled", "false");
+        builder.UseEnvironment("Testing");
+    }
+}
+
+/// <summary>What a test reads back from the topic.</summary>
+public sealed record PublishedEvent(string Key, Guid EventId, string Type, long StreamVersion, long Sequence, string Json, Headers Headers);
+
+public static class Topic
+{
+    /// <summary>Reads the whole topic from the beginning until <paramref name="done"/> holds for what was read, or fails after a time limit.</summary>
+    public static List<PublishedEvent> ReadUntil(string bootstrapServers, Func<IReadOnlyList<PublishedEvent>, bool> done, TimeSpan? limit = null)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrapServers,
+            GroupId = $"test-{Guid.NewGuid():N}",
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build();
+        consumer.Subscribe(KafkaTopics.AccountEvents);
+        var read = new List<PublishedEvent>();
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(60));
+        while (!done(read))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The topic did not reach the expected state; {read.Count} messages read.");
+            }
+
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result?.Message is { } message)
+            {
+                read.Add(new PublishedEvent(message.Key, Guid.Parse(Header(message.Headers, CloudEventHeaders.Id)), Header(message.Headers, CloudEventHeaders.Type),
+                    long.Parse(Header(message.Headers, CloudEventHeaders.StreamVersion), System.Globalization.CultureInfo.InvariantCulture),
+                    long.Parse(Header(message.Headers, CloudEventHeaders.Sequence), System.Globalization.CultureInfo.InvariantCulture),
+                    Encoding.UTF8.GetString(message.Value), message.Headers));
+            }
+        }
+
+        consumer.Close();
+        return read;
+    }
+
+    public static string Header(Headers headers, string name) =>
+        headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new InvalidOperationException($"Header {name} missing.");
+}
+
+public static class EventStoreRows
+{
+    /// <summary>Event ids per account stream, in version order, straight from the event store.</summary>
+    public static async Task<Dictionary<Guid, List<Guid>>> EventIdsAsync(string connectionString, IEnumerable<Guid> accounts)
+    {
+        var ids = accounts.ToArray();
+        var result = ids.ToDictionary(id => id, _ => new List<Guid>());
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select stream_id, id from ledger.mt_events where stream_id = any($1) order by stream_id, version", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = ids });
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            result[reader.GetGuid(0)].Add(reader.GetGuid(1));
+        }
+
+        return result;
+    }
+
+    public static async Task ExecuteAsync(string connectionString, string sql, params object[] values)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public static string NewDatabase() => PostgresServer.CreateDatabase();
+}

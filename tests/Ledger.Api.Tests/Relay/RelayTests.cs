@@ -1,0 +1,229 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Contracts;
+using Ledger.Domain.Accounts;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Ledger.Api.Tests.Relay;
+
+/// <summary>
+/// The relay publishes every committed event, in order per account, at least once, across crashes, broker outages and
+/// request errors; what it cannot map it sets aside and reports.
+/// </summary>
+public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixture>
+{
+    private string Bootstrap => fixture.Kafka.BootstrapServers;
+
+    [Fact]
+    public async Task CommittedEvents_AllAppearWithTheirContractInOrderPerAccount()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true);
+        var teller = host.Teller;
+        var (alice, bob) = (await teller.OpenAccountAsync(), await teller.OpenAccountAsync());
+        await teller.DepositAsync(alice, "100.00");
+        using (var transfer = await teller.Http.PostAsJsonAsync("/api/v1/transfers", new { fromAccountId = alice, toAccountId = bob, amount = "30.10" }))
+        {
+            await Teller.Expect(transfer, System.Net.HttpStatusCode.Created);
+        }
+
+        using (var withdrawal = await teller.Http.PostAsJsonAsync($"/api/v1/accounts/{bob}/withdrawals", new { amount = 10 }))
+        {
+            await Teller.Expect(withdrawal, System.Net.HttpStatusCode.OK);
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice, bob]);
+        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+
+        AssertCompleteAndOrdered(read, expected);
+        var transferLegs = read.Where(m => m.Type == CloudEventTypes.MoneyTransferred).DistinctBy(m => m.EventId).ToList();
+        transferLegs.Select(m => m.Key).Should().BeEquivalentTo([alice.ToString(), bob.ToString()]);
+        transferLegs.Select(m => JsonDocument.Parse(m.Json).RootElement.GetProperty("direction").GetString())
+            .Should().BeEquivalentTo(["debit", "credit"]);
+        var deposit = read.Single(m => m.Type == CloudEventTypes.MoneyDeposited && m.Key == alice.ToString());
+        deposit.Json.Should().Contain("\"amount\":\"100.00\"").And.Contain("\"currency\":\"EUR\"");
+        Topic.Header(deposit.Headers, CloudEventHeaders.SpecVersion).Should().Be("1.0");
+        Topic.Header(deposit.Headers, CloudEventHeaders.Source).Should().Be("/ledger");
+        Topic.Header(deposit.Headers, CloudEventHeaders.Subject).Should().Be(alice.ToString());
+        Topic.Header(deposit.Headers, CloudEventHeaders.ContentType).Should().Be("application/json");
+        Topic.Header(deposit.Headers, CloudEventHeaders.CorrelationId).Should().NotBeEmpty();
+        DateTimeOffset.Parse(Topic.Header(deposit.Headers, CloudEventHeaders.Time), System.Globalization.CultureInfo.InvariantCulture)
+            .Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 &&
+                                                status.GetProperty("lastPublishedSequence").GetInt64() >= read.Max(m => m.Sequence));
+    }
+
+    [Fact]
+    public async Task EventsCommittedWhileTheRelayWasDown_ArePublishedWhenItStarts()
+    {
+        var database = EventStoreRows.NewDatabase();
+        Guid alice;
+        await using (var withoutRelay = new RelayHost(Bootstrap, database, relayEnabled: false))
+        {
+            alice = await withoutRelay.Teller.OpenAccountAsync();
+            for (var i = 1; i <= 5; i++)
+            {
+                await withoutRelay.Teller.DepositAsync(alice, i);
+            }
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
+        await using var withRelay = new RelayHost(Bootstrap, database, relayEnabled: true);
+        _ = withRelay.Teller;
+
+        AssertCompleteAndOrdered(Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected)), expected);
+    }
+
+    [Fact]
+    public async Task CrashAfterSendingBeforeTheCheckpoint_RepublishesWithTheSameIdsAndNoHole()
+    {
+        var database = EventStoreRows.NewDatabase();
+        Guid alice;
+        await using (var first = new RelayHost(Bootstrap, database, relayEnabled: true))
+        {
+            alice = await first.Teller.OpenAccountAsync();
+            for (var i = 1; i <= 4; i++)
+            {
+                await first.Teller.DepositAsync(alice, i);
+            }
+
+            var published = await EventStoreRows.EventIdsAsync(database, [alice]);
+            Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, published));
+            await WaitForRelayAsync(first, status => status.GetProperty("lag").GetInt64() == 0);
+        }
+
+        // The messages are on the topic but the checkpoint is lost: exactly the state of a crash between the two.
+        await EventStoreRows.ExecuteAsync(database, "update ledger.mt_event_progression set last_seq_id = 0 where name = 'KafkaRelay:All'");
+        await using var second = new RelayHost(Bootstrap, database, relayEnabled: true);
+        await second.Teller.DepositAsync(alice, 99);
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
+
+        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected) &&
+                                                          messages.Count(m => m.Key == alice.ToString()) >= 2 * expected[alice].Count - 1);
+
+        AssertCompleteAndOrdered(read, expected);
+        read.Where(m => m.Key == alice.ToString()).GroupBy(m => m.EventId).Should().Contain(group => group.Count() >= 2,
+            "the events published before the crash are published again, carrying their original ce_id");
+    }
+
+    [Fact]
+    public async Task BrokerDownForAWhile_EveryEventArrivesOnceItIsBack()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true);
+        var alice = await host.Teller.OpenAccountAsync();
+        await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 && status.GetProperty("lastPublishedSequence").GetInt64() > 0);
+
+        fixture.Kafka.BrokerDown(1);
+        try
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                await host.Teller.DepositAsync(alice, i);
+            }
+
+            // The ledger keeps accepting commands; the relay holds its checkpoint and says how far behind it is.
+            var behind = await WaitForRelayAsync(host, status => status.GetProperty("highWaterMark").GetInt64() >= 6);
+            behind.GetProperty("lastPublishedSequence").GetInt64().Should().BeLessThan(6);
+            behind.GetProperty("lag").GetInt64().Should().BeGreaterThan(0);
+        }
+        finally
+        {
+            fixture.Kafka.BrokerUp(1);
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
+        AssertCompleteAndOrdered(Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected)), expected);
+        await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 && status.GetProperty("lastPublishedSequence").GetInt64() >= 6);
+    }
+
+    [Fact]
+    public async Task ProduceRequestErrors_LoseNothing()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true);
+        var alice = await host.Teller.OpenAccountAsync();
+        // Produce (API key 0) answers with retriable errors a few times before it succeeds.
+        fixture.Kafka.PushRequestErrors(0, ErrorCode.NotEnoughReplicas, ErrorCode.LeaderNotAvailable, ErrorCode.RequestTimedOut, ErrorCode.NotEnoughReplicas);
+        for (var i = 1; i <= 3; i++)
+        {
+            await host.Teller.DepositAsync(alice, i);
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
+        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+
+        AssertCompleteAndOrdered(read, expected);
+        read.Count(m => m.Key == alice.ToString()).Should().BeLessThanOrEqualTo(2 * expected[alice].Count, "duplicates are bounded");
+    }
+
+    [Fact]
+    public async Task UnmappableEvent_IsSetAsideReportedAndDoesNotStallTheOthers()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true);
+        var alice = await host.Teller.OpenAccountAsync();
+        var store = host.Services.GetRequiredService<IDocumentStore>();
+        await using (var session = store.LightweightSession())
+        {
+            // A currency no contract can express: the relay cannot map it.
+            session.Events.Append(alice, new MoneyDeposited(alice, 100, "ZZZ", "corrupt", DateTimeOffset.UtcNow));
+            await session.SaveChangesAsync();
+        }
+
+        await host.Teller.DepositAsync(alice, 7);
+        var stored = await EventStoreRows.EventIdsAsync(database, [alice]);
+        var expected = new Dictionary<Guid, List<Guid>> { [alice] = [stored[alice][0], stored[alice][2]] };
+
+        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+
+        read.Should().NotContain(m => m.EventId == stored[alice][1]);
+        var status = await WaitForRelayAsync(host, s => s.GetProperty("deadLetters").GetInt64() == 1 && s.GetProperty("lag").GetInt64() == 0);
+        status.GetProperty("lastPublishedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(3);
+    }
+
+    private static bool ContainsAll(IReadOnlyList<PublishedEvent> messages, Dictionary<Guid, List<Guid>> expected)
+    {
+        var seen = messages.Select(m => m.EventId).ToHashSet();
+        return expected.Values.SelectMany(ids => ids).All(seen.Contains);
+    }
+
+    /// <summary>Every event is there; per account the first delivery of each event follows stream order; a duplicate is identical.</summary>
+    private static void AssertCompleteAndOrdered(IReadOnlyList<PublishedEvent> read, Dictionary<Guid, List<Guid>> expected)
+    {
+        foreach (var (account, ids) in expected)
+        {
+            var mine = read.Where(m => m.Key == account.ToString()).ToList();
+            mine.Select(m => m.EventId).Distinct().Should().Equal(ids, "account {0}'s events arrive in stream order", account);
+            mine.DistinctBy(m => m.EventId).Select(m => m.StreamVersion).Should().Equal(Enumerable.Range(1, ids.Count).Select(v => (long)v));
+            foreach (var copies in mine.GroupBy(m => m.EventId))
+            {
+                copies.Select(m => (m.StreamVersion, m.Sequence, m.Json)).Distinct().Should().HaveCount(1, "a redelivery is the same message");
+            }
+        }
+    }
+
+    private static async Task<JsonElement> WaitForRelayAsync(RelayHost host, Func<JsonElement, bool> condition)
+    {
+        using var http = host.CreateClient();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            var status = await http.GetFromJsonAsync<JsonElement>("/api/v1/relay");
+            if (condition(status))
+            {
+                return status;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Relay status never matched; last: {status}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}

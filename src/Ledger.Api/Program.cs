@@ -9,6 +9,8 @@ using Ledger.Api.Accounts.OpenAccount;
 using Ledger.Api.Accounts.Withdraw;
 using Ledger.Api.Hosting;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.AuditLog;
+using Ledger.Api.Fraud;
 using Ledger.Api.Operations;
 using Ledger.Api.Transfers.GetTransfer;
 using Ledger.Api.Transfers.Transfer;
@@ -51,6 +53,7 @@ services.AddMarten(options =>
     .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
+services.AddConsumers(builder.Configuration, kafkaOptions);
 
 services.AddMediator(options =>
 {
@@ -117,7 +120,11 @@ GetBalancesEndpoint.Map(audit);
 
 var operations = app.MapGroup("/api/v1").WithTags("Operations");
 GetRelayStatusEndpoint.Map(operations);
-GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaOptions.RelayEnabled, consumersEnabled: false);
+GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaOptions.RelayEnabled, kafkaOptions.ConsumersEnabled);
+
+var consumers = app.MapGroup("/api/v1").WithTags("Fraud and audit");
+GetAuditStatusEndpoint.Map(consumers);
+GetAlertsEndpoint.Map(consumers);
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

@@ -39,6 +39,12 @@ public sealed class KafkaOptions
     /// <summary>Upper bound of the wait between two attempts to deliver a page while Kafka is unavailable.</summary>
     public int RetryBackoffMaxMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// How long a consumer may be silent before the group rebalances. Also how long a restarted consumer may wait to rejoin
+    /// a group whose last member vanished, so tests that restart consumers set it low.
+    /// </summary>
+    public int ConsumerSessionTimeoutMs { get; set; } = 30_000;
+
     /// <summary>Events the relay takes from the event store per page.</summary>
     public int RelayPageSize { get; set; } = 500;
 }

@@ -1,5 +1,7 @@
 using JasperFx.Events.Daemon;
 using Ledger.Messaging;
+using Ledger.Messaging.Consumers.Audit;
+using Ledger.Messaging.Consumers.Fraud;
 using Ledger.Messaging.Kafka;
 using Ledger.Messaging.Relay;
 using Marten;
@@ -19,6 +21,22 @@ public static class MessagingSetup
         var options = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
         var (connection, embedded) = KafkaBootstrap.Resolve(options, loggers.CreateLogger("Ledger.Kafka"));
         return (options, connection, embedded);
+    }
+
+    /// <summary>The fraud and audit consumers in this process (the default with embedded Kafka), or only their read side.</summary>
+    public static void AddConsumers(this IServiceCollection services, IConfiguration configuration, KafkaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.ConsumersEnabled)
+        {
+            services.AddAuditConsumer();
+            services.AddFraudConsumer(configuration);
+        }
+        else
+        {
+            services.AddAuditLogReads();
+            services.AddFraudAlertReads();
+        }
     }
 
     public static void AddRelay(this MartenServiceCollectionExtensions.MartenConfigurationExpression marten, IServiceCollection services,

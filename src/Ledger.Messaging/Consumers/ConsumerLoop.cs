@@ -51,50 +51,69 @@ public abstract partial class ConsumerLoop : BackgroundService
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig()).Build();
-        using var deadLetters = new ProducerBuilder<string, byte[]>(EventPublisher.ProducerConfig(_connection.BootstrapServers, _options)).Build();
+        var deadLetterConfig = EventPublisher.ProducerConfig(_connection.BootstrapServers, _options);
+        deadLetterConfig.ClientId = $"{GroupId}-dlq";
+        using var deadLetters = new ProducerBuilder<string, byte[]>(deadLetterConfig).Build();
         consumer.Subscribe(KafkaTopics.AccountEvents);
         var backoff = TimeSpan.FromMilliseconds(100);
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            ConsumeResult<string, byte[]>? result;
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                result = consumer.Consume(TimeSpan.FromMilliseconds(250));
-            }
-            catch (ConsumeException exception)
-            {
-                LogConsumeFailed(_logger, GroupId, exception.Error.Reason);
-                continue;
-            }
-
-            UpdateLag(consumer);
-            if (result is null || result.IsPartitionEOF)
-            {
-                continue;
-            }
-
-            try
-            {
-                await HandleAsync(result, stoppingToken);
-                consumer.StoreOffset(result);
-                backoff = TimeSpan.FromMilliseconds(100);
-            }
-            catch (PoisonMessageException poison)
-            {
-                await DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken);
-                consumer.StoreOffset(result);
-            }
-            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Not the message's fault (database down, ...): process it again from the same offset.
-                LogRetry(_logger, exception, GroupId, result.TopicPartitionOffset.ToString(), backoff.TotalMilliseconds);
-                consumer.Seek(result.TopicPartitionOffset);
-                await Task.Delay(backoff, stoppingToken);
-                backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _options.RetryBackoffMaxMs));
+                backoff = await ConsumeOneAsync(consumer, deadLetters, backoff, stoppingToken);
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: fall through to Close, which commits the offsets stored so far and leaves the group at once.
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
 
-        consumer.Close();
+    /// <summary>Consumes and handles at most one message; returns the backoff to use after the next failure.</summary>
+    private async Task<TimeSpan> ConsumeOneAsync(IConsumer<string, byte[]> consumer, IProducer<string, byte[]> deadLetters, TimeSpan backoff,
+        CancellationToken stoppingToken)
+    {
+        ConsumeResult<string, byte[]>? result;
+        try
+        {
+            result = consumer.Consume(TimeSpan.FromMilliseconds(250));
+        }
+        catch (ConsumeException exception)
+        {
+            LogConsumeFailed(_logger, GroupId, exception.Error.Reason);
+            return backoff;
+        }
+
+        UpdateLag(consumer);
+        if (result is null || result.IsPartitionEOF)
+        {
+            return backoff;
+        }
+
+        try
+        {
+            await HandleAsync(result, stoppingToken);
+            consumer.StoreOffset(result);
+            return TimeSpan.FromMilliseconds(100);
+        }
+        catch (PoisonMessageException poison)
+        {
+            await DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken);
+            consumer.StoreOffset(result);
+            return backoff;
+        }
+        catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Not the message's fault (database down, ...): process it again from the same offset.
+            LogRetry(_logger, exception, GroupId, result.TopicPartitionOffset.ToString(), backoff.TotalMilliseconds);
+            consumer.Seek(result.TopicPartitionOffset);
+            await Task.Delay(backoff, stoppingToken);
+            return TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _options.RetryBackoffMaxMs));
+        }
     }
 
     private ConsumerConfig ConsumerConfig() => new()
@@ -108,7 +127,8 @@ public abstract partial class ConsumerLoop : BackgroundService
         EnableAutoOffsetStore = false,
         EnablePartitionEof = false,
         IsolationLevel = IsolationLevel.ReadCommitted,
-        SessionTimeoutMs = 30_000,
+        SessionTimeoutMs = _options.ConsumerSessionTimeoutMs,
+        HeartbeatIntervalMs = Math.Max(100, _options.ConsumerSessionTimeoutMs / 3),
         MaxPollIntervalMs = 300_000,
         SocketTimeoutMs = _options.SocketTimeoutMs,
         PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Ledger.Messaging.Consumers.Fraud;
+
+public static class FraudServiceCollectionExtensions
+{
+    /// <summary>
+    /// The fraud consumer as a hosted service, its <c>Fraud</c> options (validated at start) and its store. The host
+    /// provides <see cref="KafkaConnection"/>, <c>IOptions&lt;KafkaOptions&gt;</c>, <c>NpgsqlDataSource</c> and
+    /// <see cref="TimeProvider"/>. The consumer itself is also registered as a singleton, so its lag can be read.
+    /// </summary>
+    public static IServiceCollection AddFraudConsumer(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddFraudAlertReads();
+        services.AddOptions<FraudOptions>().Bind(configuration.GetSection(FraudOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<FraudOptions>, FraudOptionsValidator>());
+        services.TryAddSingleton<FraudConsumer>();
+        services.AddHostedService(provider => provider.GetRequiredService<FraudConsumer>());
+        return services;
+    }
+
+    /// <summary>Only the store, for hosts that serve alerts without running the consumer (it creates the schema on first use).</summary>
+    public static IServiceCollection AddFraudAlertReads(this IServiceCollection services)
+    {
+        services.TryAddSingleton<FraudStore>();
+        return services;
+    }
+}

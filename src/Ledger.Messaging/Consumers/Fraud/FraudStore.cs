@@ -1,0 +1,304 @@
+using System.Globalization;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ledger.Messaging.Consumers.Fraud;
+
+/// <summary>A page of alerts and the cursor of the next one, null on the last page.</summary>
+public sealed record FraudAlertPage(IReadOnlyList<FraudAlert> Alerts, string? NextCursor);
+
+/// <summary>
+/// The fraud consumer's own PostgreSQL schema, <c>ledger_fraud</c>: the debits and deposits it has seen (its window
+/// history, one row per event id) and the alerts it raised, with whether each is on <c>ledger.fraud-alerts</c> yet.
+/// Every write is idempotent on its key, so a redelivered event changes nothing.
+/// </summary>
+public sealed class FraudStore(NpgsqlDataSource dataSource)
+{
+    public const string Schema = "ledger_fraud";
+    public const int LimitDefault = 100;
+    public const int LimitMax = 1000;
+
+    private const string AlertColumns = "alert_id, rule, account_id, event_ids, amount_minor, currency, detected_at, occurred_at";
+
+    private volatile bool _schemaReady;
+
+    /// <summary>Creates the schema, tables and indexes that are missing; safe to call from several processes at once.</summary>
+    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // "create index if not exists" locks its table even when the index exists, and could deadlock with the
+        // consumer's inserts; so once the last object exists, nothing is run.
+        await using (var check = new NpgsqlCommand($"select to_regclass('{Schema}.{LastObject}') is not null", connection))
+        {
+            if (await check.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                _schemaReady = true;
+                return;
+            }
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        _schemaReady = true;
+    }
+
+    /// <summary>Starts the database transaction in which one event is recorded and its alerts inserted.</summary>
+    public async Task<FraudTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        await EnsureSchemaOnceAsync(cancellationToken);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return new FraudTransaction(connection, await connection.BeginTransactionAsync(cancellationToken));
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Alerts of the account not yet acknowledged by Kafka, oldest first.</summary>
+    public async Task<IReadOnlyList<FraudAlert>> UnpublishedAsync(Guid accountId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await EnsureSchemaOnceAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            $"select {AlertColumns} from {Schema}.alerts where account_id = $1 and not published order by detected_at, alert_id limit $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = accountId });
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        return await ReadAlertsAsync(command, cancellationToken);
+    }
+
+    public async Task MarkPublishedAsync(IReadOnlyCollection<Guid> alertIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alertIds);
+        await EnsureSchemaOnceAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand($"update {Schema}.alerts set published = true where alert_id = any($1) and not published");
+        command.Parameters.Add(new NpgsqlParameter { Value = alertIds.ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Alerts in detection order (<c>detected_at</c>, then <c>alert_id</c>), optionally of one account, after the
+    /// position <paramref name="after"/> names (a <see cref="FraudAlertPage.NextCursor"/>). Throws
+    /// <see cref="ArgumentException"/> for a cursor this store did not hand out or a limit outside 1..<see cref="LimitMax"/>.
+    /// </summary>
+    public async Task<FraudAlertPage> AlertsAsync(Guid? accountId, string? after, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, LimitMax);
+        var cursor = after is null ? ((DateTimeOffset, Guid)?)null
+            : TryParseCursor(after, out var position) ? position : throw new ArgumentException($"'{after}' is not a fraud alert cursor.", nameof(after));
+        await EnsureSchemaOnceAsync(cancellationToken);
+        await using var command = dataSource.CreateCommand(
+            $"select {AlertColumns} from {Schema}.alerts where ($1::uuid is null or account_id = $1) " +
+            "and ($2::timestamptz is null or (detected_at, alert_id) > ($2, $3::uuid)) order by detected_at, alert_id limit $4");
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)accountId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursor?.Item1 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)cursor?.Item2 ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+        // One row more than asked tells whether another page follows.
+        command.Parameters.Add(new NpgsqlParameter { Value = limit + 1 });
+        var alerts = (await ReadAlertsAsync(command, cancellationToken)).ToList();
+        if (alerts.Count <= limit)
+        {
+            return new FraudAlertPage(alerts, null);
+        }
+
+        alerts.RemoveAt(alerts.Count - 1);
+        return new FraudAlertPage(alerts, Cursor(alerts[^1]));
+    }
+
+    /// <summary>Whether <paramref name="text"/> is a cursor of <see cref="AlertsAsync"/>: microseconds since 1970 and an alert id.</summary>
+    public static bool TryParseCursor(string text, out (DateTimeOffset DetectedAt, Guid AlertId) position)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        position = default;
+        var parts = text.Split('_');
+        if (parts.Length != 2 || !long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
+            || microseconds > (DateTimeOffset.MaxValue - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond
+            || !Guid.TryParseExact(parts[1], "N", out var alertId))
+        {
+            return false;
+        }
+
+        position = (DateTimeOffset.UnixEpoch.AddTicks(microseconds * TimeSpan.TicksPerMicrosecond), alertId);
+        return true;
+    }
+
+    private static string Cursor(FraudAlert alert) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{(alert.DetectedAt - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond}_{alert.AlertId:N}");
+
+    private async Task EnsureSchemaOnceAsync(CancellationToken cancellationToken)
+    {
+        if (!_schemaReady)
+        {
+            await EnsureSchemaAsync(cancellationToken);
+        }
+    }
+
+    internal static async Task<IReadOnlyList<FraudAlert>> ReadAlertsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var alerts = new List<FraudAlert>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            alerts.Add(new FraudAlert(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2), reader.GetFieldValue<Guid[]>(3),
+                reader.GetInt64(4), reader.GetString(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return alerts;
+    }
+
+    // Created last by SchemaSql: its presence means the whole schema is there.
+    private const string LastObject = "deposits_account_id_occurred_at";
+
+    // The advisory lock (any constant every process shares) serializes concurrent "create ... if not exists", which
+    // PostgreSQL does not make safe by itself.
+    private const string SchemaSql = $"""
+        select pg_advisory_xact_lock(5495856018237170290);
+        create schema if not exists {Schema};
+        create table if not exists {Schema}.alerts (
+            alert_id uuid primary key,
+            rule text not null,
+            account_id uuid not null,
+            event_ids uuid[] not null,
+            amount_minor bigint not null,
+            currency text not null,
+            amount text not null,
+            detected_at timestamptz not null,
+            occurred_at timestamptz not null,
+            published boolean not null default false);
+        create index if not exists alerts_detected_at on {Schema}.alerts (detected_at, alert_id);
+        create index if not exists alerts_account_id_detected_at on {Schema}.alerts (account_id, detected_at, alert_id);
+        create index if not exists alerts_unpublished on {Schema}.alerts (account_id) where not published;
+        create table if not exists {Schema}.debits (
+            event_id uuid primary key,
+            account_id uuid not null,
+            amount_minor bigint not null,
+            currency text not null,
+            occurred_at timestamptz not null);
+        create index if not exists debits_account_id_occurred_at on {Schema}.debits (account_id, occurred_at);
+        create table if not exists {Schema}.deposits (
+            event_id uuid primary key,
+            account_id uuid not null,
+            amount_minor bigint not null,
+            currency text not null,
+            occurred_at timestamptz not null);
+        create index if not exists deposits_account_id_occurred_at on {Schema}.deposits (account_id, occurred_at);
+        """;
+}
+
+/// <summary>
+/// One database transaction of the fraud consumer: the event's row and the alerts it raised commit together or not at
+/// all. Disposing without <see cref="CommitAsync"/> rolls back.
+/// </summary>
+public sealed class FraudTransaction : IAsyncDisposable
+{
+    private const string Schema = FraudStore.Schema;
+
+    private readonly NpgsqlConnection _connection;
+    private readonly NpgsqlTransaction _transaction;
+
+    internal FraudTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction)
+    {
+        _connection = connection;
+        _transaction = transaction;
+    }
+
+    /// <summary>Records the movement; false when its event id was recorded before (a redelivery).</summary>
+    public async Task<bool> RecordAsync(FraudMovement movement, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(movement);
+        await using var command = Command(
+            $"insert into {Schema}.{Table(movement.Kind)} (event_id, account_id, amount_minor, currency, occurred_at) " +
+            "values ($1, $2, $3, $4, $5) on conflict (event_id) do nothing",
+            movement.EventId, movement.AccountId, movement.AmountMinor, movement.Currency, movement.OccurredAt);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The account's movements of one kind and currency with <c>occurredAt</c> in <c>[from, to]</c>, in event-time order.</summary>
+    public async Task<IReadOnlyList<FraudMovement>> MovementsAsync(MovementKind kind, Guid accountId, string currency, DateTimeOffset from,
+        DateTimeOffset to, CancellationToken cancellationToken)
+    {
+        await using var command = Command(
+            $"select event_id, amount_minor, occurred_at from {Schema}.{Table(kind)} " +
+            "where account_id = $1 and currency = $2 and occurred_at >= $3 and occurred_at <= $4 order by occurred_at, event_id",
+            accountId, currency, from, to);
+        var movements = new List<FraudMovement>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            movements.Add(new FraudMovement(reader.GetGuid(0), accountId, kind, reader.GetInt64(1), currency, reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+
+        return movements;
+    }
+
+    /// <summary>Those of <paramref name="depositIds"/> that a deposit-drain alert of the account already names.</summary>
+    public async Task<IReadOnlySet<Guid>> DrainedDepositsAsync(Guid accountId, IReadOnlyCollection<Guid> depositIds, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(depositIds);
+        var drained = new HashSet<Guid>();
+        if (depositIds.Count == 0)
+        {
+            return drained;
+        }
+
+        await using var command = Command(
+            $"select distinct id from {Schema}.alerts, unnest(event_ids) id where account_id = $1 and rule = $2 and id = any($3)",
+            accountId, FraudRules.DepositDrain, depositIds.ToArray());
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            drained.Add(reader.GetGuid(0));
+        }
+
+        return drained;
+    }
+
+    /// <summary>Inserts the alerts; an alert id stored before is left as it is. Returns how many were new.</summary>
+    public async Task<int> InsertAlertsAsync(IEnumerable<FraudAlert> alerts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        var inserted = 0;
+        foreach (var alert in alerts)
+        {
+            await using var command = Command(
+                $"insert into {Schema}.alerts (alert_id, rule, account_id, event_ids, amount_minor, currency, amount, detected_at, occurred_at, published) " +
+                "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, false) on conflict (alert_id) do nothing",
+                alert.AlertId, alert.Rule, alert.AccountId, alert.EventIds.ToArray(), alert.AmountMinor, alert.Currency, alert.Amount,
+                alert.DetectedAt, alert.OccurredAt);
+            inserted += await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return inserted;
+    }
+
+    public Task CommitAsync(CancellationToken cancellationToken) => _transaction.CommitAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _transaction.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+
+    private static string Table(MovementKind kind) => kind == MovementKind.Debit ? "debits" : "deposits";
+
+    private NpgsqlCommand Command(string sql, params object[] values)
+    {
+        var command = new NpgsqlCommand(sql, _connection, _transaction);
+        foreach (var value in values)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        return command;
+    }
+}

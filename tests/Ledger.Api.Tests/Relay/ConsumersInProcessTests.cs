@@ -1,0 +1,62 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ledger.Api.Tests.Infrastructure;
+
+namespace Ledger.Api.Tests.Relay;
+
+/// <summary>
+/// In the default (embedded Kafka) mode the whole path runs in one process: a teller's command is committed, relayed to
+/// Kafka, consumed by the fraud and audit consumers, and visible through their endpoints.
+/// </summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
+{
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    [Fact]
+    public async Task LargeWithdrawal_RaisesOneFraudAlertAndIsInTheAuditLog()
+    {
+        var account = await _teller.OpenAccountAsync(currency: "GBP");
+        await _teller.DepositAsync(account, "20000.00");
+        using (var withdrawal = await _teller.Http.PostAsJsonAsync($"/api/v1/accounts/{account}/withdrawals", new { amount = "15000.00" }))
+        {
+            await Teller.Expect(withdrawal, System.Net.HttpStatusCode.OK);
+        }
+
+        var alerts = await EventuallyAsync(async () =>
+        {
+            var page = await _teller.Http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={account}");
+            var found = page.GetProperty("alerts").EnumerateArray().Where(alert => alert.GetProperty("rule").GetString() == "large-debit").ToList();
+            return found.Count > 0 ? found : null;
+        });
+
+        alerts.Should().ContainSingle();
+        alerts[0].GetProperty("amount").GetString().Should().Be("15000.00");
+        alerts[0].GetProperty("currency").GetString().Should().Be("GBP");
+        var audit = await EventuallyAsync(async () =>
+        {
+            var status = await _teller.Http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
+            return status.GetProperty("entries").GetInt64() >= 3 ? (JsonElement?)status : null;
+        });
+        audit!.Value.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The consumers never showed the expected effect.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}

@@ -18,6 +18,9 @@ using Ledger.EventStore;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Postgres;
 using Ledger.Messaging;
+using Ledger.Messaging.Consumers;
+using Ledger.Messaging.Relay;
+using OpenTelemetry.Metrics;
 using Marten;
 using Npgsql;
 
@@ -88,6 +91,10 @@ services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = t
 services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
 services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+// Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) in Prometheus text format at /metrics.
+services.AddOpenTelemetry().WithMetrics(metrics => metrics
+    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName)
+    .AddPrometheusExporter());
 services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);
 
@@ -101,6 +108,7 @@ app.UseSwagger();
 app.UseSwaggerUI();
 
 // Liveness says the process serves HTTP; readiness also needs the database.
+app.MapPrometheusScrapingEndpoint();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
 

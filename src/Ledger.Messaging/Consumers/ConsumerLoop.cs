@@ -18,7 +18,9 @@ namespace Ledger.Messaging.Consumers;
 /// </summary>
 public abstract partial class ConsumerLoop : BackgroundService
 {
-    private static readonly Meter Meter = new("Ledger.Consumers");
+    public const string MeterName = "Ledger.Consumers";
+
+    private static readonly Meter Meter = new(MeterName);
     private static readonly Dictionary<string, long> Lags = new(StringComparer.Ordinal);
     private static readonly ObservableGauge<long> LagGauge = Meter.CreateObservableGauge("ledger.consumer.lag", ObserveLags, "{message}",
         "Messages on the topic not yet processed, per consumer group.");

@@ -41,6 +41,32 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
         audit!.Value.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
     }
 
+    [Fact]
+    public async Task Metrics_ExposeRelayProgressAndConsumerLagPerGroup()
+    {
+        var account = await _teller.OpenAccountAsync();
+        await _teller.DepositAsync(account, 1);
+
+        var metrics = await EventuallyAsync(async () =>
+        {
+            var text = await _teller.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            return text.Contains("ledger_relay_published", StringComparison.Ordinal) &&
+                   text.Contains("ledger_consumer_lag", StringComparison.Ordinal) ? text : null;
+        });
+
+        metrics.Should().Contain("group=\"ledger-audit\"").And.Contain("group=\"ledger-fraud\"");
+    }
+
+    [Fact]
+    public async Task System_TellsWhereTheEmbeddedKafkaListens()
+    {
+        var system = await _teller.Http.GetFromJsonAsync<JsonElement>("/api/v1/system");
+
+        system.GetProperty("kafka").GetProperty("embedded").GetBoolean().Should().BeTrue();
+        system.GetProperty("kafka").GetProperty("bootstrapServers").GetString().Should().MatchRegex(@"^127\.0\.0\.1:\d+");
+        system.GetProperty("kafka").GetProperty("consumersEnabled").GetBoolean().Should().BeTrue();
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

@@ -1,8 +1,59 @@
+using FluentValidation;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
+using Mediator;
 
 namespace Ledger.Api.Accounts;
+
+/// <summary>The body of a deposit or a withdrawal.</summary>
+public sealed record MovementRequest(AmountInput? Amount, string? Reference);
+
+/// <summary>What deposits and withdrawals have in common, for their shared validation and endpoint shape.</summary>
+public interface IMovementCommand : ICommand<AccountView>
+{
+    Guid AccountId { get; }
+
+    AmountInput? Amount { get; }
+
+    string? Reference { get; }
+
+    long? ExpectedVersion { get; }
+}
+
+public abstract class MovementValidator<TCommand> : AbstractValidator<TCommand>
+    where TCommand : IMovementCommand
+{
+    protected MovementValidator()
+    {
+        RuleFor(command => command.Amount).ValidAmount();
+        RuleFor(command => command.Reference).ValidReference();
+    }
+}
+
+public static class MovementEndpoints
+{
+    /// <summary>
+    /// <c>POST {pattern}</c> with a <see cref="MovementRequest"/> and an optional <c>If-Match</c>: 200 with the account view
+    /// after the movement and its <c>ETag</c>.
+    /// </summary>
+    public static RouteHandlerBuilder MapMovement<TCommand>(this IEndpointRouteBuilder routes, string pattern,
+        Func<Guid, MovementRequest, long?, TCommand> command)
+        where TCommand : IMovementCommand =>
+        routes.MapPost(pattern,
+                async (Guid accountId, MovementRequest request, HttpRequest http, IMediator mediator, CancellationToken cancellationToken) =>
+                {
+                    var view = await mediator.Send(command(accountId, request with { Reference = Rules.Clean(request.Reference) },
+                        ETags.ParseIfMatch(http)), cancellationToken);
+                    http.HttpContext.Response.Headers.ETag = ETags.Of(view.Version);
+                    return TypedResults.Ok(view);
+                })
+            .Idempotent(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+}
 
 /// <summary>
 /// The write path shared by deposits and withdrawals: lock the account's stream, check the optional expected version,

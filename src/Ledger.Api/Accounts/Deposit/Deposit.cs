@@ -1,4 +1,3 @@
-using FluentValidation;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Mediator;
@@ -7,18 +6,9 @@ namespace Ledger.Api.Accounts.Deposit;
 
 public static class DepositEndpoint
 {
-    public sealed record Request(AmountInput? Amount, string? Reference);
+    public sealed record Command(Guid AccountId, AmountInput? Amount, string? Reference, long? ExpectedVersion) : IMovementCommand;
 
-    public sealed record Command(Guid AccountId, AmountInput? Amount, string? Reference, long? ExpectedVersion) : ICommand<AccountView>;
-
-    public sealed class Validator : AbstractValidator<Command>
-    {
-        public Validator()
-        {
-            RuleFor(command => command.Amount).ValidAmount();
-            RuleFor(command => command.Reference).ValidReference();
-        }
-    }
+    public sealed class Validator : MovementValidator<Command>;
 
     public sealed class Handler(AccountMovement movement) : ICommandHandler<Command, AccountView>
     {
@@ -33,19 +23,8 @@ public static class DepositEndpoint
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/accounts/{accountId}/deposits",
-                async (Guid accountId, Request request, HttpRequest http, IMediator mediator, CancellationToken cancellationToken) =>
-                {
-                    var command = new Command(accountId, request.Amount, Rules.Clean(request.Reference), ETags.ParseIfMatch(http));
-                    var view = await mediator.Send(command, cancellationToken);
-                    http.HttpContext.Response.Headers.ETag = ETags.Of(view.Version);
-                    return TypedResults.Ok(view);
-                })
-            .Idempotent(StatusCodes.Status200OK)
+        routes.MapMovement("/accounts/{accountId}/deposits",
+                (accountId, request, expectedVersion) => new Command(accountId, request.Amount, request.Reference, expectedVersion))
             .WithName("Deposit")
-            .WithSummary("Credits an account.")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithSummary("Credits an account.");
 }

@@ -31,7 +31,8 @@ public sealed class RelayFixture : IDisposable
 }
 
 /// <summary>An API host on the fixture's Kafka and a given database; the relay on or off.</summary>
-public sealed class RelayHost(string bootstrapServers, string connectionString, bool relayEnabled) : WebApplicationFactory<Program>
+public sealed class RelayHost(string bootstrapServers, string connectionString, bool relayEnabled, bool consumersEnabled = false)
+    : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = connectionString;
 
@@ -43,7 +44,8 @@ public sealed class RelayHost(string bootstrapServers, string connectionString, 
         builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
         builder.UseSetting("Kafka:BootstrapServers", bootstrapServers);
         builder.UseSetting("Kafka:RelayEnabled", relayEnabled ? "true" : "false");
-        builder.UseSetting("Kafka:ConsumersEnabled", "false");
+        builder.UseSetting("Kafka:ConsumersEnabled", consumersEnabled ? "true" : "false");
+        builder.UseSetting("Kafka:ConsumerSessionTimeoutMs", "3000");
         builder.UseEnvironment("Testing");
     }
 }

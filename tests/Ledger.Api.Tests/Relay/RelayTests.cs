@@ -185,6 +185,82 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         status.GetProperty("lastPublishedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(3);
     }
 
+    [Fact]
+    public async Task FaultsOnTheWay_LeaveTheConsumersEffectsAsWithoutThem()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true, consumersEnabled: true);
+        var alice = await host.Teller.OpenAccountAsync(currency: "USD");
+        await host.Teller.DepositAsync(alice, "50000.00");
+
+        // Produce errors, then the broker goes away while the teller keeps working, then comes back.
+        fixture.Kafka.PushRequestErrors(0, ErrorCode.NotEnoughReplicas, ErrorCode.RequestTimedOut, ErrorCode.NotEnoughReplicas);
+        fixture.Kafka.BrokerDown(1);
+        try
+        {
+            using var large = await host.Teller.Http.PostAsJsonAsync($"/api/v1/accounts/{alice}/withdrawals", new { amount = "20000.00" });
+            await Teller.Expect(large, System.Net.HttpStatusCode.OK);
+            await host.Teller.DepositAsync(alice, "1.00");
+        }
+        finally
+        {
+            fixture.Kafka.BrokerUp(1);
+        }
+
+        var events = (await EventStoreRows.EventIdsAsync(database, [alice]))[alice];
+        using var http = host.CreateClient();
+        // The topic is shared with this class's other tests, so count this account's audit rows in this test's database.
+        await EventuallyAsync(async () => await AuditRowsAsync(database, alice) == events.Count ? (object?)true : null);
+        var alerts = await EventuallyAsync(async () =>
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={alice}");
+            var list = page.GetProperty("alerts").EnumerateArray().ToList();
+            return list.Count > 0 ? list : null;
+        });
+
+        alerts.Should().ContainSingle(alert => alert.GetProperty("rule").GetString() == "large-debit");
+        var audit = await http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
+        audit.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == alice);
+        (await AuditRowsAsync(database, alice)).Should().Be(events.Count, "a redelivered event is recorded once");
+    }
+
+    private static async Task<long> AuditRowsAsync(string database, Guid accountId)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select count(*) from ledger_audit.audit_log where account_id = $1 and exists " +
+            "(select 1 from information_schema.tables where table_schema = 'ledger_audit' and table_name = 'audit_log')", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = accountId });
+        try
+        {
+            return (long)(await command.ExecuteScalarAsync())!;
+        }
+        catch (Npgsql.PostgresException exception) when (exception.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+        {
+            return 0;
+        }
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            if (await probe() is { } found)
+            {
+                return found;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("The expected effect never showed.");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private static bool ContainsAll(IReadOnlyList<PublishedEvent> messages, Dictionary<Guid, List<Guid>> expected)
     {
         var seen = messages.Select(m => m.EventId).ToHashSet();

@@ -54,14 +54,16 @@ public sealed partial class EmbeddedPostgres : IDisposable
 
     private readonly PostgresBinaries _binaries;
     private readonly bool _deleteOnStop;
+    private readonly bool _ownsServer;
     private readonly ILogger _logger;
     private int _disposed;
 
     private EmbeddedPostgres(PostgresBinaries binaries, string dataDirectory, int port, string database, bool deleteOnStop,
-        ILogger logger)
+        bool ownsServer, ILogger logger)
     {
         _binaries = binaries;
         _deleteOnStop = deleteOnStop;
+        _ownsServer = ownsServer;
         _logger = logger;
         DataDirectory = dataDirectory;
         Port = port;
@@ -95,6 +97,7 @@ public sealed partial class EmbeddedPostgres : IDisposable
         {
             InitialiseClusterIfMissing(binaries, dataDirectory, logger);
             var port = ReadPortOfRunningServer(binaries, dataDirectory);
+            var owns = true;
             if (port is null)
             {
                 port = FreeLoopbackPort();
@@ -102,10 +105,18 @@ public sealed partial class EmbeddedPostgres : IDisposable
             }
             else
             {
+                // Another live process (a second API, the CLI) started it: share it and leave stopping to that process.
+                // A server whose starter is gone (a crashed run) is adopted and stopped with this process.
+                owns = !OwnerIsAlive(dataDirectory);
                 Log.ReusedRunningServer(logger, dataDirectory, port.Value);
             }
 
-            var server = new EmbeddedPostgres(binaries, dataDirectory, port.Value, options.Database, options.DeleteOnStop, logger);
+            if (owns)
+            {
+                File.WriteAllText(OwnerFile(dataDirectory), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            var server = new EmbeddedPostgres(binaries, dataDirectory, port.Value, options.Database, options.DeleteOnStop, owns, logger);
             server.CreateDatabaseIfMissing(options.Database);
             Log.Listening(logger, Loopback, port.Value, dataDirectory, options.Database);
             return server;
@@ -125,7 +136,36 @@ public sealed partial class EmbeddedPostgres : IDisposable
             return;
         }
 
+        if (!_ownsServer)
+        {
+            return;
+        }
+
         StopAndDelete(_binaries, DataDirectory, _deleteOnStop, _logger);
+        File.Delete(OwnerFile(DataDirectory));
+    }
+
+    /// <summary>Beside the data folder (PostgreSQL owns the folder itself): the id of the process that stops the server.</summary>
+    private static string OwnerFile(string dataDirectory) => dataDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".owner";
+
+    private static bool OwnerIsAlive(string dataDirectory)
+    {
+        if (!File.Exists(OwnerFile(dataDirectory)) ||
+            !int.TryParse(File.ReadAllText(OwnerFile(dataDirectory)).Trim(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var owner) || owner == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(owner);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     private static void Validate(EmbeddedPostgresOptions options)

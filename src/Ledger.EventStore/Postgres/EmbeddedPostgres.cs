@@ -491,7 +491,8 @@ public sealed partial class EmbeddedPostgres : IDisposable
                     ? FromDirectory(directory)
                     : throw new PostgresUnavailableException(
                         $"Postgres:BinDirectory {directory} does not contain initdb, pg_ctl and postgres. Point it at the " +
-                        "folder that does (e.g. /usr/lib/postgresql/15/bin), or leave it unset to discover one.");
+                        "folder that does (e.g. /usr/lib/postgresql/15/bin), leave it unset to discover the Debian package " +
+                        "`postgresql` (apt-get install -y postgresql), or set ConnectionStrings:Ledger to use an existing server.");
             }
 
             var packaged = Directory.Exists(PackagedRoot)

@@ -46,6 +46,9 @@ var (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Config
 using var ownedKafka = embeddedKafka;
 var services = builder.Services;
 
+// Teller requests are small; anything near this size is a mistake or an attack.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.BodyBytesMax);
+
 services.AddMarten(options =>
     {
         LedgerStore.Configure(options, connectionString);

@@ -33,7 +33,7 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
     }
 
     /// <summary>
-    /// Gives the bodiless answers of the framework (no route 404, 405, 415) our problem types and a detail, so that every
+    /// Gives the bodiless answers of the framework (no route 404, 405, 413 from Kestrel, 415) our problem types and a detail, so that every
     /// error the API returns has the same shape.
     /// </summary>
     public static void DescribeStatusOnly(ProblemDetailsContext context)
@@ -49,6 +49,7 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         {
             404 => Problems.NotFound,
             405 => Problems.MethodNotAllowed,
+            413 => Problems.PayloadTooLarge,
             415 => Problems.UnsupportedMediaType,
             _ => null,
         };
@@ -56,7 +57,12 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         {
             problem.Type = kind.Type;
             problem.Title = kind.Title;
-            problem.Detail ??= kind.Status == 415 ? "Send the body as application/json." : $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {kind.Title}";
+            problem.Detail ??= kind.Status switch
+            {
+                415 => "Send the body as application/json.",
+                413 => $"Send at most {RequestLimits.BodyBytesMax} bytes.",
+                _ => $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {kind.Title}",
+            };
         }
     }
 
@@ -64,7 +70,8 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
     {
         ValidationException validation => Validation(validation),
         BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
-        BadHttpRequestException bad => From(bad.StatusCode == 400 ? Problems.MalformedRequest : Problems.Validation with { Status = bad.StatusCode }, bad.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => From(Problems.PayloadTooLarge, tooLarge.Message),
+        BadHttpRequestException bad => From(Problems.MalformedRequest with { Status = bad.StatusCode }, bad.Message),
         ProblemException known => From(known.Kind, known.Message),
         Rejection rejection => From(KindOf(rejection), rejection.Message),
         StreamLockedException => From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),

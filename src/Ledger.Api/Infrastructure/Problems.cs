@@ -17,6 +17,7 @@ public static class Problems
     public static readonly ProblemKind TransferAlreadyExists = new("transfer-already-exists", 409, "A transfer with this id already exists with different content.");
     public static readonly ProblemKind IdempotencyKeyInFlight = new("idempotency-key-in-flight", 409, "A request with this Idempotency-Key is still being processed.");
     public static readonly ProblemKind VersionMismatch = new("version-mismatch", 412, "The account has changed since the version given in If-Match.");
+    public static readonly ProblemKind PayloadTooLarge = new("payload-too-large", 413, "The request body is larger than the API accepts.");
     public static readonly ProblemKind UnsupportedMediaType = new("unsupported-media-type", 415, "The body must be JSON.");
     public static readonly ProblemKind NotFound = new("not-found", 404, "There is no such resource.");
     public static readonly ProblemKind MethodNotAllowed = new("method-not-allowed", 405, "The resource does not accept this method.");
@@ -33,7 +34,7 @@ public static class Problems
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
         Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
-        IdempotencyKeyInFlight, VersionMismatch, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
+        IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
         AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, Busy, Internal,
     ];
 }
@@ -42,4 +43,10 @@ public static class Problems
 public sealed class ProblemException(ProblemKind kind, string detail) : Exception(detail)
 {
     public ProblemKind Kind { get; } = kind;
+}
+
+public static class RequestLimits
+{
+    /// <summary>The largest request body the API reads (64 KiB).</summary>
+    public const long BodyBytesMax = 64 * 1024;
 }

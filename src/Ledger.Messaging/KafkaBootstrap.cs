@@ -17,7 +17,8 @@ public static partial class KafkaBootstrap
         ArgumentNullException.ThrowIfNull(options);
         if (!string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
-            EnsureTopicsAsync(options.BootstrapServers, options, logger).GetAwaiter().GetResult();
+            // Topics on a real cluster are created by TopicProvisioner in the background, so a Kafka outage never
+            // stops the ledger from starting.
             return (new KafkaConnection(options.BootstrapServers, Embedded: false), null);
         }
 
@@ -31,7 +32,7 @@ public static partial class KafkaBootstrap
         return (new KafkaConnection(embedded.BootstrapServers, Embedded: true), embedded);
     }
 
-    /// <summary>Creates the ledger's topics that are missing; existing topics are left as they are.</summary>
+    /// <summary>Creates the ledger's topics that are missing; existing topics are left as they are. Throws if Kafka does not answer.</summary>
     public static async Task EnsureTopicsAsync(string bootstrapServers, KafkaOptions options, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -40,8 +41,8 @@ public static partial class KafkaBootstrap
             BootstrapServers = bootstrapServers,
             ClientId = "ledger-admin",
             SocketTimeoutMs = options.SocketTimeoutMs,
-        }).Build();
-        var existing = admin.GetMetadata(TimeSpan.FromSeconds(30)).Topics.Select(topic => topic.Topic).ToHashSet(StringComparer.Ordinal);
+        }).SetLogHandler((_, message) => KafkaLog.Write(logger, message)).Build();
+        var existing = admin.GetMetadata(TimeSpan.FromMilliseconds(options.RequestTimeoutMs)).Topics.Select(topic => topic.Topic).ToHashSet(StringComparer.Ordinal);
         var missing = KafkaTopics.All.Where(topic => !existing.Contains(topic))
             .Select(topic => new TopicSpecification { Name = topic, NumPartitions = options.Partitions, ReplicationFactor = options.ReplicationFactor })
             .ToList();

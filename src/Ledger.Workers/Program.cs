@@ -16,14 +16,10 @@ if (string.IsNullOrWhiteSpace(connectionString) || string.IsNullOrWhiteSpace(kaf
     return 1;
 }
 
-using (var loggers = LoggerFactory.Create(logging => logging.AddConsole()))
-{
-    await KafkaBootstrap.EnsureTopicsAsync(kafka.BootstrapServers, kafka, loggers.CreateLogger("Ledger.Kafka"));
-}
-
 var services = builder.Services;
 services.AddSingleton(new KafkaConnection(kafka.BootstrapServers, Embedded: false));
 services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+services.AddHostedService<TopicProvisioner>();
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
 if (builder.Configuration.GetValue("Workers:Audit", defaultValue: true))

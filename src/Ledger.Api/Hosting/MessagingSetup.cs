@@ -45,6 +45,7 @@ public static class MessagingSetup
         ArgumentNullException.ThrowIfNull(marten);
         services.AddSingleton(connection);
         services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+        services.AddHostedService<TopicProvisioner>();
         services.AddSingleton<RelayStatusQuery>();
         if (!options.RelayEnabled)
         {

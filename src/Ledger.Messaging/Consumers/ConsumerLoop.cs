@@ -52,10 +52,23 @@ public abstract partial class ConsumerLoop : BackgroundService
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig()).Build();
+        var errors = new KafkaErrorFilter();
+        using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig())
+            .SetErrorHandler((_, error) =>
+            {
+                if (errors.ShouldLog(error))
+                {
+                    LogConsumeFailed(_logger, GroupId, error.Reason);
+                }
+            })
+            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
+            .Build();
         var deadLetterConfig = EventPublisher.ProducerConfig(_connection.BootstrapServers, _options);
         deadLetterConfig.ClientId = $"{GroupId}-dlq";
-        using var deadLetters = new ProducerBuilder<string, byte[]>(deadLetterConfig).Build();
+        using var deadLetters = new ProducerBuilder<string, byte[]>(deadLetterConfig)
+            .SetErrorHandler((_, _) => { })
+            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
+            .Build();
         consumer.Subscribe(KafkaTopics.AccountEvents);
         var backoff = TimeSpan.FromMilliseconds(100);
         try

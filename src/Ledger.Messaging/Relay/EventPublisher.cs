@@ -15,6 +15,7 @@ public sealed partial class EventPublisher : IDisposable
     private readonly IProducer<string, byte[]> _producer;
     private readonly KafkaOptions _options;
     private readonly ILogger<EventPublisher> _logger;
+    private readonly KafkaErrorFilter _errors = new();
 
     public EventPublisher(KafkaConnection connection, IOptions<KafkaOptions> options, ILogger<EventPublisher> logger)
     {
@@ -23,7 +24,8 @@ public sealed partial class EventPublisher : IDisposable
         _options = options.Value;
         _logger = logger;
         _producer = new ProducerBuilder<string, byte[]>(ProducerConfig(connection.BootstrapServers, _options))
-            .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .SetErrorHandler((_, error) => OnClientError(error))
+            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
             .Build();
     }
 
@@ -75,7 +77,8 @@ public sealed partial class EventPublisher : IDisposable
             {
                 try
                 {
-                    await deliveries[i];
+                    // Confluent's own token only covers enqueueing; shutdown must not wait out message.timeout.ms.
+                    await deliveries[i].WaitAsync(cancellationToken);
                 }
                 catch (ProduceException<string, byte[]> exception) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -98,14 +101,33 @@ public sealed partial class EventPublisher : IDisposable
         }
     }
 
+    /// <summary>
+    /// librdkafka reports every failed connection attempt; while Kafka is down that is several a second. Fatal errors are
+    /// logged as errors; the others only when their kind changes (a delivery failure is logged by PublishAsync anyway).
+    /// </summary>
+    private void OnClientError(Error error)
+    {
+        if (error.IsFatal)
+        {
+            LogFatalClientError(_logger, error.Code, error.Reason);
+        }
+        else if (_errors.ShouldLog(error))
+        {
+            LogClientError(_logger, error.Code, error.Reason);
+        }
+    }
+
     public void Dispose()
     {
-        // Give in-flight messages a moment; anything not acknowledged is published again after restart.
-        _producer.Flush(TimeSpan.FromSeconds(5));
+        // Give in-flight messages a moment; anything not acknowledged is published again after restart anyway.
+        _producer.Flush(TimeSpan.FromSeconds(1));
         _producer.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason}")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Fatal Kafka producer error {Code}: {Reason}")]
+    private static partial void LogFatalClientError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason} (repeats of this kind are not logged)")]
     private static partial void LogClientError(ILogger logger, ErrorCode code, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery failed ({Code}: {Reason}); {Remaining} messages will be published again in {DelayMs} ms")]

@@ -242,6 +242,21 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         }
     }
 
+    [Fact]
+    public async Task KafkaUnreachable_TheLedgerStillServesAndTheRelayReportsItsLag()
+    {
+        var database = EventStoreRows.NewDatabase();
+        // Nothing listens on port 9 (discard) of the loopback address: Kafka is down from the start.
+        await using var host = new RelayHost("127.0.0.1:9", database, relayEnabled: true);
+
+        var alice = await host.Teller.OpenAccountAsync();
+        await host.Teller.DepositAsync(alice, 5);
+
+        var status = await WaitForRelayAsync(host, s => s.GetProperty("highWaterMark").GetInt64() >= 2);
+        status.GetProperty("lastPublishedSequence").GetInt64().Should().Be(0);
+        status.GetProperty("lag").GetInt64().Should().BeGreaterThanOrEqualTo(2);
+    }
+
     private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);

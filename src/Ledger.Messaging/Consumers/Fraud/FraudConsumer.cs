@@ -45,9 +45,18 @@ public sealed partial class FraudConsumer : ConsumerLoop
         var config = EventPublisher.ProducerConfig(connection.BootstrapServers, kafkaOptions.Value);
         config.ClientId = Group;
         _producer = new ProducerBuilder<string, byte[]>(config)
-            .SetErrorHandler((_, error) => LogClientError(_logger, error.Code, error.Reason))
+            .SetErrorHandler((_, error) =>
+            {
+                if (_errors.ShouldLog(error))
+                {
+                    LogClientError(_logger, error.Code, error.Reason);
+                }
+            })
+            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
             .Build();
     }
+
+    private readonly KafkaErrorFilter _errors = new();
 
     protected override string GroupId => Group;
 

@@ -10,30 +10,13 @@ namespace Ledger.Api.AuditLog;
 /// </summary>
 public static class GetAuditStatusEndpoint
 {
-    /// <param name="MissingCount">Every missing version of the account; <paramref name="MissingVersions"/> lists the first of them.</param>
-    public sealed record GapView(Guid AccountId, long MissingCount, IReadOnlyList<long> MissingVersions);
+    public sealed record Query : IQuery<AuditStatus>;
 
-    public sealed record AuditStatusView(
-        long Entries,
-        long Accounts,
-        long DuplicatesIgnored,
-        long Redeliveries,
-        long OutOfOrder,
-        long VersionConflicts,
-        long AccountsWithGaps,
-        IReadOnlyList<GapView> Gaps);
-
-    public sealed record Query : IQuery<AuditStatusView>;
-
-    public sealed class Handler(AuditLogStore store) : IQueryHandler<Query, AuditStatusView>
+    /// <summary>The store's status is the response as it is: one shape, documented where it is computed.</summary>
+    public sealed class Handler(AuditLogStore store) : IQueryHandler<Query, AuditStatus>
     {
-        public async ValueTask<AuditStatusView> Handle(Query query, CancellationToken cancellationToken)
-        {
-            var status = await store.StatusAsync(cancellationToken);
-            return new AuditStatusView(status.Entries, status.Accounts, status.DuplicatesIgnored, status.Redeliveries, status.OutOfOrder,
-                status.VersionConflicts, status.AccountsWithGaps,
-                status.Gaps.Select(gap => new GapView(gap.AccountId, gap.MissingCount, gap.MissingVersions)).ToList());
-        }
+        public async ValueTask<AuditStatus> Handle(Query query, CancellationToken cancellationToken) =>
+            await store.StatusAsync(cancellationToken);
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>

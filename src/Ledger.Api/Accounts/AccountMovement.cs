@@ -69,7 +69,7 @@ public sealed class AccountMovement(LedgerSessions sessions, CommandCommit commi
         // The row lock serialises writers of this account, so the decision below sees every committed event.
         var stream = await session.Events.FetchForExclusiveWriting<Account>(accountId, cancellationToken);
         var account = stream.Aggregate
-                      ?? throw new ProblemException(Problems.AccountNotFound, $"Account {accountId} does not exist.");
+                      ?? throw ProblemException.AccountNotFound(accountId);
         if (expectedVersion is { } expected && expected != account.Version)
         {
             throw new ProblemException(Problems.VersionMismatch,

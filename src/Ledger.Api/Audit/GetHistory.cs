@@ -21,7 +21,7 @@ public static class GetHistoryEndpoint
         {
             ArgumentNullException.ThrowIfNull(query);
             _ = await audit.LatestAsync(query.AccountId, cancellationToken)
-                ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
+                ?? throw ProblemException.AccountNotFound(query.AccountId);
             // One row more than asked tells whether another page follows.
             var entries = new List<EntryView>(query.Limit + 1);
             await foreach (var entry in audit.EntriesAsync(query.AccountId, query.From, query.To, query.AfterVersion, query.Limit + 1, cancellationToken))

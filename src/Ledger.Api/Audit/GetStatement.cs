@@ -32,7 +32,7 @@ public static class GetStatementEndpoint
         {
             ArgumentNullException.ThrowIfNull(query);
             var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
-                         ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
+                         ?? throw ProblemException.AccountNotFound(query.AccountId);
             var currency = Currency.Find(latest.State.Currency);
             var openingMinor = query.From is { } from && await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken) is { } before
                 ? before.State.BalanceMinor

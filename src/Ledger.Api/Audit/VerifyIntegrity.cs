@@ -28,7 +28,7 @@ public static class VerifyIntegrityEndpoint
         {
             ArgumentNullException.ThrowIfNull(query);
             var result = await verifier.VerifyAccountAsync(query.AccountId, cancellationToken)
-                         ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
+                         ?? throw ProblemException.AccountNotFound(query.AccountId);
             return View(result);
         }
 

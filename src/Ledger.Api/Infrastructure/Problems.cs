@@ -43,6 +43,8 @@ public static class Problems
 public sealed class ProblemException(ProblemKind kind, string detail) : Exception(detail)
 {
     public ProblemKind Kind { get; } = kind;
+
+    public static ProblemException AccountNotFound(Guid accountId) => new(Problems.AccountNotFound, $"Account {accountId} does not exist.");
 }
 
 public static class RequestLimits

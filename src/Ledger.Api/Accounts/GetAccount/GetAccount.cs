@@ -15,7 +15,7 @@ public static class GetAccountEndpoint
         {
             ArgumentNullException.ThrowIfNull(query);
             var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
-                         ?? throw new ProblemException(Problems.AccountNotFound, $"Account {query.AccountId} does not exist.");
+                         ?? throw ProblemException.AccountNotFound(query.AccountId);
             if (query.AtVersion is { } version)
             {
                 if (version < 1 || version > latest.Version)

@@ -89,8 +89,8 @@ public static class TransferEndpoint
                 return Replay(existing, command);
             }
 
-            var from = fromStream.Aggregate ?? throw NotFound(fromId);
-            var to = toStream.Aggregate ?? throw NotFound(toId);
+            var from = fromStream.Aggregate ?? throw ProblemException.AccountNotFound(fromId);
+            var to = toStream.Aggregate ?? throw ProblemException.AccountNotFound(toId);
             var amountMinor = Rules.ToMinor(command.Amount!.Value.Value!.Value, Currency.Find(from.Currency), "amount");
             var transferred = AccountDecider.Decide(
                 new Domain.Accounts.Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
@@ -120,8 +120,6 @@ public static class TransferEndpoint
                 $"Transfer {existing.TransferId} already exists with different accounts, amount or reference.");
         }
 
-        private static ProblemException NotFound(Guid accountId) =>
-            new(Problems.AccountNotFound, $"Account {accountId} does not exist.");
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>

@@ -8,8 +8,15 @@ using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
+// Usage: dotnet run -c Release --project bench/Ledger.Bench -- [longEvents] [reads]      as-of read cost
+//        dotnet run -c Release --project bench/Ledger.Bench -- relay [events]             relay publish throughput
+if (args is ["relay", ..])
+{
+    await RelayBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000);
+    return;
+}
+
 // As-of reads must cost the same whatever an account's history: time them on a short and a long account.
-// Usage: dotnet run -c Release --project bench/Ledger.Bench -- [longEvents] [reads]
 var longEvents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
 var reads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000;
 

@@ -14,8 +14,6 @@ namespace Ledger.Api.Infrastructure;
 public readonly record struct AmountInput(decimal? Value)
 {
     public bool IsReadable => Value is not null;
-
-    public static AmountInput Of(decimal value) => new(value);
 }
 
 public sealed partial class AmountInputJsonConverter : JsonConverter<AmountInput>

@@ -43,9 +43,6 @@ public abstract partial class ConsumerLoop : BackgroundService
     /// <summary>Processes one message; returns once its effect is durable. Throws <see cref="PoisonMessageException"/> for a message that can never succeed.</summary>
     protected abstract Task HandleAsync(ConsumeResult<string, byte[]> result, CancellationToken cancellationToken);
 
-    /// <summary>Messages behind the end of the topic for this group, summed over partitions (also the <c>ledger.consumer.lag</c> metric).</summary>
-    public long Lag { get; private set; }
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         // Confluent's Consume blocks a thread; give the loop its own instead of a pool thread.
         Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
@@ -180,7 +177,6 @@ public abstract partial class ConsumerLoop : BackgroundService
             }
         }
 
-        Lag = lag;
         lock (Lags)
         {
             Lags[GroupId] = lag;

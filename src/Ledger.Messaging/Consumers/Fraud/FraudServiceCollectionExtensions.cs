@@ -10,7 +10,7 @@ public static class FraudServiceCollectionExtensions
     /// <summary>
     /// The fraud consumer as a hosted service, its <c>Fraud</c> options (validated at start) and its store. The host
     /// provides <see cref="KafkaConnection"/>, <c>IOptions&lt;KafkaOptions&gt;</c>, <c>NpgsqlDataSource</c> and
-    /// <see cref="TimeProvider"/>. The consumer itself is also registered as a singleton, so its lag can be read.
+    /// <see cref="TimeProvider"/>. Its lag is the <c>ledger.consumer.lag</c> metric.
     /// </summary>
     public static IServiceCollection AddFraudConsumer(this IServiceCollection services, IConfiguration configuration)
     {

@@ -5,6 +5,8 @@ using Ledger.Domain.Accounts;
 using Ledger.EventStore.Accounts;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Idempotency;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Reports;
 using Ledger.EventStore.Transfers;
 using Marten;
 using Weasel.Core;
@@ -61,5 +63,9 @@ public static class LedgerStore
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
         options.Storage.ExtendedSchemaObjects.Add(AccountEntriesTable.Build());
+        // Report tables are kept by AsyncProjectionRunner, not by Marten's daemon (ADR-007); Marten only creates them.
+        options.Storage.ExtendedSchemaObjects.Add(DailyVolumesProjection.BuildTable());
+        options.Storage.ExtendedSchemaObjects.Add(AccountActivityProjection.BuildTable());
+        options.Storage.ExtendedSchemaObjects.AddRange(ProjectionTables.Build());
     }
 }

@@ -14,7 +14,9 @@ namespace Ledger.EventStore.Audit;
 /// </summary>
 public sealed class AccountEntriesProjection : IProjection
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string InsertSql =
+        $"insert into {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) " +
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
@@ -28,10 +30,9 @@ public sealed class AccountEntriesProjection : IProjection
                 : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
             foreach (var e in ordered)
             {
-                var @event = (IAccountEvent)e.Data;
-                state = AccountDecider.Evolve(state, @event);
-                hash = HashChain.Next(hash, new HashChain.Link(stream.Key, e.Version, e.Sequence, e.Id, @event));
-                Queue(operations, e, @event, state, hash);
+                var row = AccountEntryRow.Next(hash, state, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId, (IAccountEvent)e.Data);
+                operations.QueueSqlCommand(InsertSql, row.Values());
+                (hash, state) = (row.Hash, row.State);
             }
         }
     }
@@ -47,27 +48,7 @@ public sealed class AccountEntriesProjection : IProjection
             throw new InvalidOperationException($"Account {accountId} has no entry for version {version}; its history table is incomplete.");
         }
 
-        var link = JsonSerializer.Deserialize<StoredLink>(rows[0], Json)!;
-        return (link.Hash, link.State);
+        using var link = JsonDocument.Parse(rows[0]);
+        return (link.RootElement.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(link.RootElement.GetProperty("state").GetRawText()));
     }
-
-    private static void Queue(IDocumentOperations operations, IEvent e, IAccountEvent @event, Account state, string hash)
-    {
-        var accountId = e.StreamId;
-        operations.QueueSqlCommand(
-            $"insert into {AccountEntriesTable.QualifiedName} (account_id, version, sequence, event_id, type, currency, amount_minor, " +
-            "balance_after_minor, occurred_at, transfer_id, counterparty_account_id, reference, correlation_id, data, state, hash) " +
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)",
-            accountId, e.Version, e.Sequence, e.Id, AccountEventTypes.NameOf(@event), state.Currency,
-            AccountEventTypes.SignedAmountMinor(accountId, @event), state.BalanceMinor, @event.OccurredAt,
-            (@event as MoneyTransferred)?.TransferId ?? (object)DBNull.Value,
-            AccountEventTypes.CounterpartyOf(accountId, @event) ?? (object)DBNull.Value,
-            AccountEventTypes.ReferenceOf(@event) ?? (object)DBNull.Value,
-            e.CorrelationId ?? (object)DBNull.Value,
-            JsonSerializer.Serialize(HashChain.DataOf(@event), Json),
-            JsonSerializer.Serialize(state, Json),
-            hash);
-    }
-
-    private sealed record StoredLink(string Hash, Account State);
 }

@@ -1,0 +1,49 @@
+using JasperFx.Events.Projections;
+using Ledger.Domain.Accounts;
+using Ledger.EventStore.Accounts;
+using NpgsqlTypes;
+using Npgsql;
+
+namespace Ledger.EventStore.Projections;
+
+/// <summary>
+/// Replays the <see cref="Account"/> documents that <see cref="AccountProjection"/> keeps inline (the account read model
+/// and the write-side snapshot), folding each stream with the same domain Evolve and storing it with the store's serializer.
+/// </summary>
+public sealed class AccountsReplay : ReplayProjection
+{
+    public override string Name => "accounts";
+
+    public override string Description => "The current state of each account (GET /api/v1/accounts/{id}; also the write-side snapshot).";
+
+    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+
+    public override string Table => "mt_doc_account";
+
+    public override IReadOnlyList<string> KeyColumns { get; } = ["id"];
+
+    public override IReadOnlyList<string> ComparedColumns { get; } = ["data"];
+
+    public override IProjectionBuilder CreateBuilder(ReplayContext context) => new Builder(context);
+
+    private sealed class Builder(ReplayContext context) : IProjectionBuilder
+    {
+        private static readonly NpgsqlDbType[] Types = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
+        private readonly Dictionary<Guid, Account> _accounts = [];
+
+        public void Apply(ReplayEvent e) =>
+            _accounts[e.StreamId] = AccountDecider.Evolve(_accounts.GetValueOrDefault(e.StreamId), e.Data);
+
+        public Task FlushAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation) => Task.CompletedTask;
+
+        public async Task CompleteAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
+        {
+            await BinaryCopy.DeleteAllAsync(connection, qualifiedTable, cancellation);
+            var rows = _accounts.Values.Select(account => new object[]
+            {
+                account.AccountId, context.Serializer.ToJson(account), typeof(Account).FullName!, account.Version,
+            });
+            await BinaryCopy.WriteAsync(connection, qualifiedTable, "id, data, mt_dotnet_type, mt_version", Types, rows, cancellation);
+        }
+    }
+}

@@ -12,11 +12,15 @@ using Ledger.Api.Infrastructure;
 using Ledger.Api.AuditLog;
 using Ledger.Api.Fraud;
 using Ledger.Api.Operations;
+using Ledger.Api.Projections;
+using Ledger.Api.Reports;
 using Ledger.Api.Transfers.GetTransfer;
 using Ledger.Api.Transfers.Transfer;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Postgres;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Reports;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
@@ -24,7 +28,13 @@ using OpenTelemetry.Metrics;
 using Marten;
 using Npgsql;
 
-var builder = WebApplication.CreateBuilder(args);
+// Settings ship beside the binary, so the API starts the same from any working directory; relative paths in them (the
+// embedded PostgreSQL folder) are relative to where it is started, which `ledger` and the workers share (ADR-007).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    ContentRootPath = HostPaths.ContentRoot(args),
+});
 
 // Embedded PostgreSQL and Kafka start before the host is built and log for as long as the process runs.
 using var bootstrapLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
@@ -59,6 +69,16 @@ services.AddMarten(options =>
     .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
+services.AddSingleton(provider => provider.GetRequiredService<IDocumentStore>().Options.Serializer());
+services.AddSingleton<ProjectionRebuilder>();
+services.AddSingleton<RebuildJournal>();
+services.AddSingleton<ProjectionRebuilds>();
+services.AddSingleton<AsyncProjectionRunner>();
+services.AddSingleton<ReportQueries>();
+if (builder.Configuration.GetValue("Projections:RunAsync", defaultValue: true))
+{
+    services.AddHostedService<AsyncProjectionsService>();
+}
 services.AddConsumers(builder.Configuration, kafkaOptions);
 
 services.AddMediator(options =>
@@ -136,6 +156,13 @@ GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaO
 var consumers = app.MapGroup("/api/v1").WithTags("Fraud and audit");
 GetAuditStatusEndpoint.Map(consumers);
 GetAlertsEndpoint.Map(consumers);
+
+var analysts = app.MapGroup("/api/v1").WithTags("Analysts");
+ListProjectionsEndpoint.Map(analysts);
+RebuildProjectionEndpoint.Map(analysts);
+GetRebuildEndpoint.Map(analysts);
+GetDailyVolumesEndpoint.Map(analysts);
+GetTopAccountsEndpoint.Map(analysts);
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

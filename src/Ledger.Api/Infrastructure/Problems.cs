@@ -28,6 +28,9 @@ public static class Problems
     public static readonly ProblemKind AccountNotOpen = new("account-not-open", 422, "The account is not open.");
     public static readonly ProblemKind AmountOutOfRange = new("amount-out-of-range", 422, "The amount is outside the accepted range.");
     public static readonly ProblemKind BalanceOutOfRange = new("balance-out-of-range", 422, "The balance would leave the representable range.");
+    public static readonly ProblemKind ProjectionNotFound = new("projection-not-found", 404, "There is no projection with this name.");
+    public static readonly ProblemKind RebuildNotFound = new("rebuild-not-found", 404, "The projection has no rebuild with this id.");
+    public static readonly ProblemKind RebuildInProgress = new("rebuild-in-progress", 409, "The projection is already being rebuilt.");
     public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.");
     public static readonly ProblemKind Internal = new("internal-error", 500, "An unexpected error occurred.");
 
@@ -35,7 +38,7 @@ public static class Problems
     [
         Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
-        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, Busy, Internal,
+        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, Internal,
     ];
 }
 

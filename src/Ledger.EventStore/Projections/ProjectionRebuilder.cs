@@ -30,10 +30,8 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
     {
         ArgumentNullException.ThrowIfNull(projection);
         await using var lockConnection = await _dataSource.OpenConnectionAsync(cancellation);
-        if (!await ProjectionLock.TryTakeAsync(lockConnection, projection.Name, cancellation))
-        {
-            throw new ProjectionBusyException(projection.Name);
-        }
+        await using var held = await ProjectionLock.TryTakeAsync(lockConnection, projection.Name, cancellation)
+                               ?? throw new ProjectionBusyException(projection.Name);
 
         await _journal.StartAsync(id, projection.Name, kind, cancellation);
         var run = new Run(this, id, projection, kind, progress);
@@ -70,7 +68,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         private long _sequence;
         private long _done;
         private long _total;
-        private TimeSpan _lastReport = TimeSpan.MinValue;
+        private TimeSpan? _lastReport;
         private TimeSpan _lastJournal = TimeSpan.Zero;
 
         public RebuildProgress? Latest { get; private set; }
@@ -294,7 +292,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         private void Report(RebuildPhase phase, bool force)
         {
             var elapsed = _clock.Elapsed;
-            if (!force && elapsed - _lastReport < ProgressInterval)
+            if (!force && _lastReport is { } last && elapsed - last < ProgressInterval)
             {
                 return;
             }

@@ -25,7 +25,9 @@ public sealed class AccountActivityProjection : ReplayProjection
         NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
     ];
 
-    public override string Name => "account-activity";
+    public const string ProjectionName = "account-activity";
+
+    public override string Name => ProjectionName;
 
     public override string Description => "Per account, first and last activity, number of events, total in and out.";
 

@@ -25,7 +25,9 @@ public sealed class DailyVolumesProjection : ReplayProjection
         NpgsqlDbType.Bigint, NpgsqlDbType.Bigint,
     ];
 
-    public override string Name => "daily-volumes";
+    public const string ProjectionName = "daily-volumes";
+
+    public override string Name => ProjectionName;
 
     public override string Description => "Per day and currency, count and sum of deposits, withdrawals and transfers.";
 

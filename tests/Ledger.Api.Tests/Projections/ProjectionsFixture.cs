@@ -1,0 +1,115 @@
+using System.Net;
+using System.Text.Json;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.EventStore.Projections;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Ledger.Api.Tests.Projections;
+
+/// <summary>
+/// The projection tests rebuild and tamper whole tables, so they get an API and a database of their own instead of the
+/// shared one; within the collection they run one after another.
+/// </summary>
+public sealed class ProjectionsFixture : IDisposable
+{
+    public LedgerApiFactory Factory { get; } = new();
+
+    public Teller Teller => new(Factory.CreateClient());
+
+    public ProjectionRebuilder Rebuilder => Factory.Services.GetRequiredService<ProjectionRebuilder>();
+
+    public NpgsqlDataSource DataSource => Factory.Services.GetRequiredService<NpgsqlDataSource>();
+
+    public void Dispose() => Factory.Dispose();
+
+    public Task<RebuildOutcome> VerifyAsync(string projection) =>
+        Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find(projection)!, RebuildKind.Verify, progress: null, CancellationToken.None);
+
+    /// <summary>Waits until every async projection has applied every committed event.</summary>
+    public async Task WaitForReportsAsync()
+    {
+        var client = Factory.CreateClient();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var list = await Teller.Expect(await client.GetAsync(new Uri("/api/v1/projections", UriKind.Relative)), HttpStatusCode.OK);
+            if (list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0))
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException("The async projections did not catch up within 20 s.");
+    }
+
+    /// <summary>Every row of a projection's table as JSON text, in key order, with the compared columns only.</summary>
+    public async Task<IReadOnlyList<string>> RowsAsync(string projection)
+    {
+        var p = ProjectionCatalog.Find(projection)!;
+        var columns = string.Join(", ", p.KeyColumns.Concat(p.ComparedColumns));
+        await using var command = DataSource.CreateCommand(
+            $"select row_to_json(t)::text from (select {columns} from ledger.{p.Table} order by {string.Join(", ", p.KeyColumns)}) t");
+        var rows = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+
+    public async Task ExecuteAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Follows a rebuild started over HTTP until it ends; returns its last view.</summary>
+    public async Task<JsonElement> WaitForRebuildAsync(Uri location)
+    {
+        var client = Factory.CreateClient();
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            var view = await Teller.Expect(await client.GetAsync(location), HttpStatusCode.OK);
+            if (view.GetProperty("state").GetString() != "running")
+            {
+                return view;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Rebuild {location} did not finish within 60 s.");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ProjectionsGroup : ICollectionFixture<ProjectionsFixture>
+{
+    public const string Name = "projections";
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, so a test can act at an exact point.</summary>
+public sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
+}

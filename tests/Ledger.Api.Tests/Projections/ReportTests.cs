@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Ledger.Api.Tests.Audit;
+using Ledger.Api.Tests.Http;
+using Ledger.Api.Tests.Infrastructure;
+
+namespace Ledger.Api.Tests.Projections;
+
+/// <summary>
+/// The reports, built by async projections: each test uses a currency no other test in this database uses, and computes
+/// what the report must say from the accounts' own history (event times come from the clock, so the days are read back).
+/// </summary>
+[Collection(ProjectionsGroup.Name)]
+public sealed class ReportTests(ProjectionsFixture fixture)
+{
+    private readonly Teller _teller = fixture.Teller;
+
+    private static string Day(JsonElement entry) => entry.OccurredAt().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task DailyVolumes_CountAndSumEachKindPerDay_TransfersOnce()
+    {
+        var a = await _teller.OpenFundedAccountAsync("500.00", currency: "CHF");
+        var b = await _teller.OpenFundedAccountAsync("20.05", currency: "CHF");
+        await _teller.WithdrawAsync(a, "30.10");
+        await _teller.TransferAsync(a, b, "100.00");
+        await _teller.TransferAsync(b, a, "0.05");
+        await fixture.WaitForReportsAsync();
+
+        var entries = (await _teller.HistoryAsync(a)).Concat(await _teller.HistoryAsync(b)).ToList();
+        var days = entries.Select(Day).Distinct().Order(StringComparer.Ordinal).ToList();
+        var report = await _teller.GetOkAsync($"/api/v1/reports/daily-volumes?from={days[0]}&to={days[^1]}&currency=CHF");
+
+        report.GetProperty("currency").GetString().Should().Be("CHF");
+        report.GetProperty("lastProcessedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(entries.Max(e => e.GetProperty("sequence").GetInt64()));
+        var rows = report.GetProperty("days").EnumerateArray().ToList();
+        rows.Select(r => r.GetProperty("day").GetString()).Should().Equal(days);
+        decimal Sum(string kind, string day) => rows.Single(r => r.GetProperty("day").GetString() == day).GetProperty(kind).GetProperty("amount").GetDecimal();
+        long Count(string kind, string day) => rows.Single(r => r.GetProperty("day").GetString() == day).GetProperty(kind).GetProperty("count").GetInt64();
+        foreach (var day in days)
+        {
+            var ofDay = entries.Where(e => Day(e) == day).ToList();
+            var deposits = ofDay.Where(e => e.GetProperty("type").GetString() == "MoneyDeposited").ToList();
+            var withdrawals = ofDay.Where(e => e.GetProperty("type").GetString() == "MoneyWithdrawn").ToList();
+            // Each transfer shows in both accounts' histories; the debit leg (negative amount) counts it once.
+            var transfers = ofDay.Where(e => e.GetProperty("type").GetString() == "MoneyTransferred" && e.GetProperty("amount").GetDecimal() < 0).ToList();
+            Count("deposits", day).Should().Be(deposits.Count);
+            Sum("deposits", day).Should().Be(deposits.Sum(e => e.GetProperty("amount").GetDecimal()));
+            Count("withdrawals", day).Should().Be(withdrawals.Count);
+            Sum("withdrawals", day).Should().Be(-withdrawals.Sum(e => e.GetProperty("amount").GetDecimal()));
+            Count("transfers", day).Should().Be(transfers.Count);
+            Sum("transfers", day).Should().Be(-transfers.Sum(e => e.GetProperty("amount").GetDecimal()));
+        }
+
+        rows.Sum(r => r.GetProperty("transfers").GetProperty("count").GetInt64()).Should().Be(2);
+        rows.Sum(r => r.GetProperty("deposits").GetProperty("amount").GetDecimal()).Should().Be(520.05m);
+    }
+
+    [Fact]
+    public async Task DailyVolumes_OutsideTheRange_AreLeftOut()
+    {
+        var report = await _teller.GetOkAsync("/api/v1/reports/daily-volumes?from=2001-01-01&to=2001-12-31");
+
+        report.GetProperty("days").GetArrayLength().Should().Be(0);
+        report.GetProperty("from").GetString().Should().Be("2001-01-01");
+        report.GetProperty("to").GetString().Should().Be("2001-12-31");
+    }
+
+    [Fact]
+    public async Task TopAccounts_RankByCountOrByVolumeWithinACurrency()
+    {
+        var busy = await _teller.OpenFundedAccountAsync("1000", currency: "ISK");
+        var large = await _teller.OpenFundedAccountAsync("90000", currency: "ISK");
+        var quiet = await _teller.OpenAccountAsync("ISK");
+        for (var i = 0; i < 4; i++)
+        {
+            await _teller.TransferAsync(busy, quiet, "10");
+        }
+
+        await fixture.WaitForReportsAsync();
+
+        var byCount = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=count&limit=2&currency=ISK");
+        var counted = byCount.GetProperty("accounts").EnumerateArray().ToList();
+        counted.Select(a => a.GetProperty("accountId").GetGuid()).Should().Equal(busy, quiet);
+        counted.Select(a => a.GetProperty("eventCount").GetInt64()).Should().Equal(6, 5);
+        counted[0].GetProperty("totalIn").GetDecimal().Should().Be(1000);
+        counted[0].GetProperty("totalOut").GetDecimal().Should().Be(40);
+        counted[0].GetProperty("volume").GetDecimal().Should().Be(1040);
+        var history = await _teller.HistoryAsync(busy);
+        counted[0].GetProperty("firstActivityAt").GetDateTimeOffset().Should().Be(history[0].OccurredAt());
+        counted[0].GetProperty("lastActivityAt").GetDateTimeOffset().Should().Be(history[^1].OccurredAt());
+
+        var byVolume = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=3&currency=ISK");
+        byVolume.GetProperty("accounts").EnumerateArray().Select(a => a.GetProperty("accountId").GetGuid()).Should().Equal(large, busy, quiet);
+        byVolume.GetProperty("by").GetString().Should().Be("volume");
+    }
+
+    [Fact]
+    public async Task TopAccountsByVolume_WithoutACurrency_RanksEachCurrencyApart()
+    {
+        await _teller.OpenFundedAccountAsync("5", currency: "HUF");
+        await _teller.OpenFundedAccountAsync("7.000", currency: "KWD");
+        await fixture.WaitForReportsAsync();
+
+        var report = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=1");
+
+        var accounts = report.GetProperty("accounts").EnumerateArray().ToList();
+        var currencies = accounts.Select(a => a.GetProperty("currency").GetString()).ToList();
+        currencies.Should().OnlyHaveUniqueItems().And.Contain(["HUF", "KWD"]).And.BeInAscendingOrder(StringComparer.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/reports/top-accounts?by=balance", "by")]
+    [InlineData("/api/v1/reports/top-accounts?limit=0", "limit")]
+    [InlineData("/api/v1/reports/top-accounts?limit=101", "limit")]
+    [InlineData("/api/v1/reports/top-accounts?currency=XXX", "currency")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2026-13-01", "from")]
+    [InlineData("/api/v1/reports/daily-volumes?to=yesterday", "to")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2026-03-02&to=2026-03-01", "from")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2025-01-01&to=2026-01-02", "to")]
+    [InlineData("/api/v1/reports/daily-volumes?currency=euro", "currency")]
+    public async Task BadParameters_AreValidationErrors(string path, string field)
+    {
+        using var response = await _teller.GetAsync(path);
+        await TellerExtensions.ExpectValidationError(response, field);
+    }
+}

@@ -30,20 +30,26 @@ public sealed class AccountsReplay : ReplayProjection
     {
         private static readonly NpgsqlDbType[] Types = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
         private readonly Dictionary<Guid, Account> _accounts = [];
+        private readonly HashSet<Guid> _changed = [];
 
-        public void Apply(ReplayEvent e) =>
+        public void Apply(ReplayEvent e)
+        {
             _accounts[e.StreamId] = AccountDecider.Evolve(_accounts.GetValueOrDefault(e.StreamId), e.Data);
+            _changed.Add(e.StreamId);
+        }
 
         public Task FlushAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation) => Task.CompletedTask;
 
         public async Task CompleteAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
         {
-            await BinaryCopy.DeleteAllAsync(connection, qualifiedTable, cancellation);
-            var rows = _accounts.Values.Select(account => new object[]
+            // Only the accounts changed since the last write: the switch rewrites what the last moments changed, not everything.
+            await BinaryCopy.DeleteKeysAsync(connection, qualifiedTable, "id", _changed, cancellation);
+            var rows = _changed.Select(id => _accounts[id]).Select(account => new object[]
             {
                 account.AccountId, context.Serializer.ToJson(account), typeof(Account).FullName!, account.Version,
             });
             await BinaryCopy.WriteAsync(connection, qualifiedTable, "id, data, mt_dotnet_type, mt_version", Types, rows, cancellation);
+            _changed.Clear();
         }
     }
 }

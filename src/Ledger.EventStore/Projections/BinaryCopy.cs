@@ -33,9 +33,12 @@ public static class BinaryCopy
         await writer.CompleteAsync(cancellation);
     }
 
-    public static async Task DeleteAllAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
+    /// <summary>Deletes the rows whose single-column key is one of <paramref name="keys"/>.</summary>
+    public static async Task DeleteKeysAsync<TKey>(NpgsqlConnection connection, string qualifiedTable, string keyColumn,
+        IEnumerable<TKey> keys, CancellationToken cancellation)
     {
-        await using var delete = new NpgsqlCommand($"delete from {qualifiedTable}", connection);
+        await using var delete = new NpgsqlCommand($"delete from {qualifiedTable} where {keyColumn} = any(@keys)", connection);
+        delete.Parameters.AddWithValue("keys", keys.ToArray());
         await delete.ExecuteNonQueryAsync(cancellation);
     }
 

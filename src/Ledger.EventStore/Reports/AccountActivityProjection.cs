@@ -68,9 +68,11 @@ public sealed class AccountActivityProjection : ReplayProjection
     private sealed class Builder : IMergingProjectionBuilder
     {
         private readonly Dictionary<Guid, Activity> _accounts = [];
+        private readonly HashSet<Guid> _changed = [];
 
         public void Apply(ReplayEvent e)
         {
+            _changed.Add(e.StreamId);
             if (!_accounts.TryGetValue(e.StreamId, out var activity))
             {
                 _accounts[e.StreamId] = activity = new Activity();
@@ -103,8 +105,9 @@ public sealed class AccountActivityProjection : ReplayProjection
 
         public async Task CompleteAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
         {
-            await BinaryCopy.DeleteAllAsync(connection, qualifiedTable, cancellation);
-            await BinaryCopy.WriteAsync(connection, qualifiedTable, Columns, Types, Rows(), cancellation);
+            await BinaryCopy.DeleteKeysAsync(connection, qualifiedTable, "account_id", _changed, cancellation);
+            await BinaryCopy.WriteAsync(connection, qualifiedTable, Columns, Types, Rows(_changed), cancellation);
+            _changed.Clear();
         }
 
         public Task MergeAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation) =>
@@ -114,12 +117,12 @@ public sealed class AccountActivityProjection : ReplayProjection
                 "last_activity_at = greatest(t.last_activity_at, excluded.last_activity_at), " +
                 "event_count = t.event_count + excluded.event_count, in_minor = t.in_minor + excluded.in_minor, " +
                 "out_minor = t.out_minor + excluded.out_minor, volume_minor = t.volume_minor + excluded.volume_minor",
-                Types, Rows(), cancellation);
+                Types, Rows(_accounts.Keys), cancellation);
 
-        private IEnumerable<object[]> Rows() => _accounts.Select(pair => new object[]
+        private IEnumerable<object[]> Rows(IEnumerable<Guid> ids) => ids.Select(id => (Id: id, Activity: _accounts[id])).Select(row => new object[]
         {
-            pair.Key, pair.Value.Currency, pair.Value.First, pair.Value.Last, pair.Value.Count, pair.Value.InMinor, pair.Value.OutMinor,
-            checked(pair.Value.InMinor + pair.Value.OutMinor),
+            row.Id, row.Activity.Currency, row.Activity.First, row.Activity.Last, row.Activity.Count, row.Activity.InMinor,
+            row.Activity.OutMinor, checked(row.Activity.InMinor + row.Activity.OutMinor),
         });
     }
 }

@@ -89,7 +89,12 @@ public sealed class DailyVolumesProjection : ReplayProjection
 
         public async Task CompleteAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
         {
-            await BinaryCopy.DeleteAllAsync(connection, qualifiedTable, cancellation);
+            // Few rows (days × currencies): rewriting them all keeps this simple.
+            await using (var delete = new NpgsqlCommand($"delete from {qualifiedTable}", connection))
+            {
+                await delete.ExecuteNonQueryAsync(cancellation);
+            }
+
             await BinaryCopy.WriteAsync(connection, qualifiedTable, Columns, Types, Rows(), cancellation);
         }
 

@@ -10,9 +10,17 @@ using Npgsql;
 
 // Usage: dotnet run -c Release --project bench/Ledger.Bench -- [longEvents] [reads]      as-of read cost
 //        dotnet run -c Release --project bench/Ledger.Bench -- relay [events]             relay publish throughput
+//        dotnet run -c Release --project bench/Ledger.Bench -- rebuild [accounts] [transfers]  seed, then rebuild by replay
 if (args is ["relay", ..])
 {
     await RelayBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000);
+    return;
+}
+
+if (args is ["rebuild", ..])
+{
+    await RebuildBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
+        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 490_000);
     return;
 }
 

@@ -1,10 +1,9 @@
 using System.CommandLine;
-using Ledger.Cli.Kafka;
+using Ledger.Cli;
 
-// Composition only: each command group lives in its own folder and hands back one Command.
-var root = new RootCommand("ledger: run and inspect the Ledger banking ledger from the command line.")
+return await LedgerCommand.InvokeAsync(args, new InvocationConfiguration
 {
-    KafkaCommands.Create(),
-};
-
-return await root.Parse(args).InvokeAsync();
+    // Ctrl+C cancels the running command, which then drops its work tables and records the cancellation; this is how
+    // long it may take before the process ends anyway.
+    ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+});

@@ -1,14 +1,18 @@
-using Ledger.EventStore.Postgres;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
-namespace Ledger.Api.Hosting;
+namespace Ledger.EventStore.Postgres;
 
 /// <summary>
 /// Uses <c>ConnectionStrings:Ledger</c> when set; otherwise provisions the embedded PostgreSQL in
-/// <c>Postgres:DataDirectory</c> (default <c>.ledger/postgres</c>), which the caller stops when the app stops.
+/// <c>Postgres:DataDirectory</c> (default <c>.ledger/postgres</c>), which the caller stops when it stops. The API and the
+/// <c>ledger</c> tool both resolve their database here, so the same settings reach the same database from either.
 /// </summary>
 public static class DatabaseBootstrap
 {
     public const string ConnectionStringName = "Ledger";
+    public const string DataDirectoryKey = "Postgres:DataDirectory";
+    public const string BinDirectoryKey = "Postgres:BinDirectory";
     public const string DefaultDataDirectory = ".ledger/postgres";
 
     public static (string ConnectionString, EmbeddedPostgres? Embedded) Resolve(IConfiguration configuration, ILoggerFactory loggers)
@@ -23,8 +27,8 @@ public static class DatabaseBootstrap
 
         var embedded = EmbeddedPostgres.Start(new EmbeddedPostgresOptions
         {
-            DataDirectory = configuration["Postgres:DataDirectory"] ?? DefaultDataDirectory,
-            BinDirectory = configuration["Postgres:BinDirectory"],
+            DataDirectory = configuration[DataDirectoryKey] ?? DefaultDataDirectory,
+            BinDirectory = configuration[BinDirectoryKey],
         }, loggers.CreateLogger("Ledger.EmbeddedPostgres"));
         return (embedded.ConnectionString, embedded);
     }

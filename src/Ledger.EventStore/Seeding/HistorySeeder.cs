@@ -1,0 +1,414 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Ledger.Domain;
+using Ledger.Domain.Accounts;
+using Ledger.EventStore.Audit;
+using Ledger.EventStore.Projections;
+using Ledger.EventStore.Transfers;
+using Marten;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Ledger.EventStore.Seeding;
+
+/// <summary>
+/// Writes a <see cref="HistoryGenerator"/> history by bulk append: in ONE transaction, binary COPY into the stream and event
+/// tables with the same column values Marten writes for an append through the API, and into the inline models (account
+/// documents, account entries with their hash chains, transfer receipts), so the ledger is consistent the moment the seed
+/// commits. The async report projections are then rebuilt (<see cref="CatchUpReportsAsync"/>).
+/// The store's schema must exist (the caller applies Marten's configuration first).
+/// </summary>
+/// <remarks>
+/// Meant for a database nobody appends to meanwhile. Concurrent appends still work (they touch other streams), but the
+/// seed's sequence numbers stay uncommitted for the whole transaction, and readers that follow the sequence (the relay,
+/// the report runner) may take that range for a rolled-back gap and pass over it.
+/// </remarks>
+public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer serializer, TimeProvider time)
+{
+    /// <summary>Events per COPY batch: big enough to amortise a COPY, small enough to keep a few batches in memory.</summary>
+    private const int ChunkEvents = 20_000;
+
+    /// <summary>Batches prepared ahead of the COPY: row building (JSON, hashes) runs on another core meanwhile.</summary>
+    private const int ChunksAheadMax = 2;
+
+    /// <summary>Marten's tenant id when the store is not multi-tenanted, as it stores it for every append.</summary>
+    private const string DefaultTenant = "*DEFAULT*";
+
+    /// <summary>The stream type Marten records for <c>StartStream&lt;Account&gt;</c>.</summary>
+    private const string AccountStreamType = "account";
+
+    private const string EventColumns =
+        "seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, correlation_id, is_archived";
+
+    private static readonly NpgsqlDbType[] StreamTypes =
+    [
+        NpgsqlDbType.Uuid, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz,
+        NpgsqlDbType.Varchar,
+    ];
+
+    private static readonly NpgsqlDbType[] AccountTypes = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
+
+    /// <summary>What Marten stores in <c>mt_events.mt_dotnet_type</c>: the full type name and the assembly's simple name.</summary>
+    private static readonly Dictionary<Type, string> DotnetTypeNames = LedgerStore.EventTypeNames.Keys.ToDictionary(
+        type => type, type => $"{type.FullName}, {type.Assembly.GetName().Name}");
+
+    /// <summary>Writes the history; throws <see cref="SeedConflictException"/> when its accounts exist already.</summary>
+    public async Task<SeedSummary> WriteAsync(HistoryOptions options, IProgress<SeedProgress>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var clock = Stopwatch.StartNew();
+        var generator = new HistoryGenerator(options);
+        progress?.Report(new SeedProgress(SeedPhase.Planning, 0, 0, clock.Elapsed));
+        var plan = Plan.Of(generator, cancellation);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellation);
+        await ThrowIfSeededAsync(connection, plan, options.Seed, cancellation);
+        await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        var sequences = await ReserveSequencesAsync(connection, plan.Events, cancellation);
+        var streams = plan.Accounts.Select(account => new object[]
+        {
+            account.AccountId, AccountStreamType, account.Version, account.CreatedAt, account.CreatedAt, DefaultTenant,
+        });
+        await BinaryCopy.WriteAsync(connection, $"{LedgerStore.Schema}.mt_streams", "id, type, version, timestamp, created, tenant_id",
+            StreamTypes, streams, cancellation);
+
+        var writing = new Writing(serializer, generator, sequences, $"seed-{options.Seed}");
+        await writing.CopyAsync(connection, done => progress?.Report(new SeedProgress(SeedPhase.Writing, done, plan.Events, clock.Elapsed)),
+            cancellation);
+
+        // The documents AccountProjection keeps inline, from the same fold: what loading an account after the seed returns.
+        var accounts = plan.Accounts.Select(account => new object[]
+        {
+            account.AccountId, serializer.ToJson(account), typeof(Account).FullName!, account.Version,
+        });
+        await BinaryCopy.WriteAsync(connection, $"{LedgerStore.Schema}.mt_doc_account", "id, data, mt_dotnet_type, mt_version",
+            AccountTypes, accounts, cancellation);
+        await transaction.CommitAsync(cancellation);
+
+        return new SeedSummary(options.Seed, plan.Accounts.Count, plan.Events, plan.Transfers, plan.Deposits, plan.Withdrawals,
+            plan.Rejected, sequences.Length > 0 ? sequences[0] : 0, sequences.Length > 0 ? sequences[^1] : 0, clock.Elapsed);
+    }
+
+    /// <summary>
+    /// Rebuilds the async projections (the reports) one after the other, in catalog order, so that they stand at the last
+    /// event again. Their tables are small; the cost is reading every event once per projection.
+    /// </summary>
+    public async Task<IReadOnlyList<RebuildOutcome>> CatchUpReportsAsync(IProgress<RebuildProgress>? progress, CancellationToken cancellation)
+    {
+        var rebuilder = new ProjectionRebuilder(dataSource, serializer, time);
+        var outcomes = new List<RebuildOutcome>();
+        foreach (var projection in ProjectionCatalog.Async)
+        {
+            outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, progress, cancellation));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Running the same seed twice would collide on every primary key; say so before writing anything.</summary>
+    private static async Task ThrowIfSeededAsync(NpgsqlConnection connection, Plan plan, int seed, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select id from {LedgerStore.Schema}.mt_streams where id = any(@ids) limit 1", connection);
+        command.Parameters.AddWithValue("ids", plan.Accounts.Select(account => account.AccountId).ToArray());
+        if (await command.ExecuteScalarAsync(cancellation) is Guid existing)
+        {
+            throw new SeedConflictException(
+                $"Seed {seed} is already in this database (its account {existing} exists), so it was not written again. " +
+                "Choose another seed, or seed an empty database.");
+        }
+    }
+
+    /// <summary>
+    /// Takes the events' global sequence numbers from Marten's own sequence, as its appends do, so appends after the seed
+    /// continue above it. Concurrent appends may take numbers in between; sorting keeps the history in sequence order.
+    /// </summary>
+    private static async Task<long[]> ReserveSequencesAsync(NpgsqlConnection connection, long count, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select nextval('{LedgerStore.Schema}.mt_events_sequence') from generate_series(1, @count)", connection)
+        {
+            CommandTimeout = 0,
+        };
+        command.Parameters.AddWithValue("count", count);
+        var sequences = new long[count];
+        var i = 0;
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        {
+            while (await reader.ReadAsync(cancellation))
+            {
+                sequences[i++] = reader.GetInt64(0);
+            }
+        }
+
+        Invariant.Assert(i == count, $"Reserved {i} sequence numbers instead of {count}.");
+        Array.Sort(sequences);
+        return sequences;
+    }
+
+    /// <summary>The first pass over the history: the final state of every account and the counts, without keeping events.</summary>
+    private sealed record Plan(IReadOnlyList<Account> Accounts, long Events, long Transfers, long Deposits, long Withdrawals, long Rejected)
+    {
+        public static Plan Of(HistoryGenerator generator, CancellationToken cancellation)
+        {
+            var accounts = new Dictionary<Guid, Account>();
+            var order = new List<Guid>();
+            long steps = 0, events = 0, transfers = 0, deposits = 0, withdrawals = 0, rejected = 0;
+            foreach (var step in generator.Steps())
+            {
+                if (++steps % ChunkEvents == 0)
+                {
+                    cancellation.ThrowIfCancellationRequested();
+                }
+
+                if (step.Rejection is not null)
+                {
+                    rejected++;
+                    continue;
+                }
+
+                foreach (var e in step.Events)
+                {
+                    var state = AccountDecider.Evolve(accounts.GetValueOrDefault(e.StreamId), e.Data);
+                    if (state.Version != e.Version)
+                    {
+                        // Not Invariant.Assert: its message would be formatted for each of a million events.
+                        throw new InvariantViolationException($"Account {e.StreamId} would go from version {state.Version - 1} to {e.Version}.");
+                    }
+
+                    if (state.Version == 1)
+                    {
+                        order.Add(e.StreamId);
+                    }
+
+                    accounts[e.StreamId] = state;
+                    events++;
+                }
+
+                switch (step.Command)
+                {
+                    case Transfer: transfers++; break;
+                    case Deposit: deposits++; break;
+                    case Withdraw: withdrawals++; break;
+                }
+            }
+
+            return new Plan(order.ConvertAll(id => accounts[id]), events, transfers, deposits, withdrawals, rejected);
+        }
+    }
+
+    /// <summary>One <c>mt_events</c> row: the event, its global sequence number and its JSON as the store serializes it.</summary>
+    private readonly record struct EventRow(long Sequence, GeneratedEvent Event, string Json);
+
+    /// <summary>One <c>mt_doc_transfer_receipt</c> row.</summary>
+    private readonly record struct ReceiptRow(Guid TransferId, string Json);
+
+    /// <summary>A batch of rows for each table an append writes, in sequence order.</summary>
+    private sealed class Chunk
+    {
+        public List<EventRow> Events { get; } = new(ChunkEvents + 1);
+
+        public List<AccountEntryRow> Entries { get; } = new(ChunkEvents + 1);
+
+        public List<ReceiptRow> Receipts { get; } = [];
+    }
+
+    /// <summary>
+    /// The second pass: regenerates the same history (the generator is deterministic) and turns each event into its rows on a
+    /// background task, while this connection copies the previous batch. The COPYs write typed values rather than boxed
+    /// ones: with two cores, every bit of the client's CPU time is taken from the database server's.
+    /// </summary>
+    private sealed class Writing(ISerializer serializer, HistoryGenerator generator, long[] sequences, string correlationId)
+    {
+        private readonly Dictionary<Guid, (string Hash, Account? State)> _heads = [];
+        private long _next;
+
+        public async Task CopyAsync(NpgsqlConnection connection, Action<long> copied, CancellationToken cancellation)
+        {
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            var chunks = Channel.CreateBounded<Chunk>(new BoundedChannelOptions(ChunksAheadMax) { SingleReader = true, SingleWriter = true });
+            var producer = Task.Run(() => ProduceAsync(chunks.Writer, stop.Token), CancellationToken.None);
+            try
+            {
+                long done = 0;
+                await foreach (var chunk in chunks.Reader.ReadAllAsync(cancellation))
+                {
+                    await CopyEventsAsync(connection, chunk.Events, cancellation);
+                    await CopyEntriesAsync(connection, chunk.Entries, cancellation);
+                    await CopyReceiptsAsync(connection, chunk.Receipts, cancellation);
+                    done += chunk.Events.Count;
+                    copied(done);
+                }
+            }
+            finally
+            {
+                // A failed COPY must not leave the producer blocked on a full channel.
+                await stop.CancelAsync();
+                try
+                {
+                    await producer;
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+            }
+
+            Invariant.Assert(_next == sequences.Length, $"Wrote {_next} events instead of the {sequences.Length} planned.");
+        }
+
+        private async Task CopyEventsAsync(NpgsqlConnection connection, List<EventRow> rows, CancellationToken cancellation)
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(
+                $"copy {LedgerStore.Schema}.mt_events ({EventColumns}) from stdin (format binary)", cancellation);
+            foreach (var (sequence, e, json) in rows)
+            {
+                var type = e.Data.GetType();
+                await copy.StartRowAsync(cancellation);
+                await copy.WriteAsync(sequence, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(e.EventId, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(e.StreamId, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
+                await copy.WriteAsync(LedgerStore.EventTypeNames[type], NpgsqlDbType.Varchar, cancellation);
+                await copy.WriteAsync(e.Data.OccurredAt, NpgsqlDbType.TimestampTz, cancellation);
+                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, cancellation);
+                await copy.WriteAsync(DotnetTypeNames[type], NpgsqlDbType.Varchar, cancellation);
+                await copy.WriteAsync(correlationId, NpgsqlDbType.Varchar, cancellation);
+                await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellation);
+            }
+
+            await copy.CompleteAsync(cancellation);
+        }
+
+        /// <summary>The columns of <see cref="AccountEntryRow.Columns"/>, in that order.</summary>
+        private static async Task CopyEntriesAsync(NpgsqlConnection connection, List<AccountEntryRow> rows, CancellationToken cancellation)
+        {
+            await using var copy = await connection.BeginBinaryImportAsync(
+                $"copy {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) from stdin (format binary)", cancellation);
+            foreach (var row in rows)
+            {
+                await copy.StartRowAsync(cancellation);
+                await copy.WriteAsync(row.AccountId, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(row.Version, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(row.Sequence, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(row.EventId, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(row.Type, NpgsqlDbType.Text, cancellation);
+                await copy.WriteAsync(row.Currency, NpgsqlDbType.Text, cancellation);
+                await copy.WriteAsync(row.AmountMinor, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(row.BalanceAfterMinor, NpgsqlDbType.Bigint, cancellation);
+                await copy.WriteAsync(row.OccurredAt, NpgsqlDbType.TimestampTz, cancellation);
+                await WriteNullableAsync(copy, row.TransferId, NpgsqlDbType.Uuid, cancellation);
+                await WriteNullableAsync(copy, row.CounterpartyAccountId, NpgsqlDbType.Uuid, cancellation);
+                await WriteNullableAsync(copy, row.Reference, NpgsqlDbType.Text, cancellation);
+                await WriteNullableAsync(copy, row.CorrelationId, NpgsqlDbType.Text, cancellation);
+                await copy.WriteAsync(row.DataJson, NpgsqlDbType.Jsonb, cancellation);
+                await copy.WriteAsync(row.StateJson, NpgsqlDbType.Jsonb, cancellation);
+                await copy.WriteAsync(row.Hash, NpgsqlDbType.Text, cancellation);
+            }
+
+            await copy.CompleteAsync(cancellation);
+        }
+
+        private static async Task CopyReceiptsAsync(NpgsqlConnection connection, List<ReceiptRow> rows, CancellationToken cancellation)
+        {
+            var dotnetType = typeof(TransferReceipt).FullName!;
+            await using var copy = await connection.BeginBinaryImportAsync(
+                $"copy {LedgerStore.Schema}.mt_doc_transfer_receipt (id, data, mt_dotnet_type) from stdin (format binary)", cancellation);
+            foreach (var (transferId, json) in rows)
+            {
+                await copy.StartRowAsync(cancellation);
+                await copy.WriteAsync(transferId, NpgsqlDbType.Uuid, cancellation);
+                await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
+                await copy.WriteAsync(dotnetType, NpgsqlDbType.Varchar, cancellation);
+            }
+
+            await copy.CompleteAsync(cancellation);
+        }
+
+        private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellation)
+            where T : struct
+        {
+            if (value is { } present)
+            {
+                await copy.WriteAsync(present, type, cancellation);
+            }
+            else
+            {
+                await copy.WriteNullAsync(cancellation);
+            }
+        }
+
+        private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, NpgsqlDbType type, CancellationToken cancellation)
+        {
+            if (value is null)
+            {
+                await copy.WriteNullAsync(cancellation);
+            }
+            else
+            {
+                await copy.WriteAsync(value, type, cancellation);
+            }
+        }
+
+        private async Task ProduceAsync(ChannelWriter<Chunk> writer, CancellationToken cancellation)
+        {
+            try
+            {
+                var chunk = new Chunk();
+                foreach (var step in generator.Steps())
+                {
+                    if (step.Rejection is not null)
+                    {
+                        continue;
+                    }
+
+                    foreach (var e in step.Events)
+                    {
+                        Add(chunk, e);
+                    }
+
+                    if (step.Command is Transfer && step.Events[0].Data is MoneyTransferred transferred)
+                    {
+                        AddReceipt(chunk, transferred);
+                    }
+
+                    if (chunk.Events.Count >= ChunkEvents)
+                    {
+                        await writer.WriteAsync(chunk, cancellation);
+                        chunk = new Chunk();
+                    }
+                }
+
+                await writer.WriteAsync(chunk, cancellation);
+                writer.Complete();
+            }
+            catch (Exception failure)
+            {
+                writer.Complete(failure);
+                throw;
+            }
+        }
+
+        private void Add(Chunk chunk, GeneratedEvent e)
+        {
+            var sequence = sequences[_next++];
+            chunk.Events.Add(new EventRow(sequence, e, serializer.ToJson(e.Data)));
+
+            // The entry the inline projection would have written for this append: the same row code, the same chain.
+            var (hash, state) = _heads.TryGetValue(e.StreamId, out var head) ? head : (HashChain.Genesis, null);
+            var row = AccountEntryRow.Next(hash, state, e.StreamId, e.Version, sequence, e.EventId, correlationId, e.Data);
+            _heads[e.StreamId] = (row.Hash, row.State);
+            chunk.Entries.Add(row);
+        }
+
+        /// <summary>The receipt the transfer endpoint inserts with a transfer, with both balances after it.</summary>
+        private void AddReceipt(Chunk chunk, MoneyTransferred transferred)
+        {
+            var receipt = new TransferReceipt(transferred.TransferId, transferred.FromAccountId, transferred.ToAccountId,
+                transferred.AmountMinor, transferred.Currency, transferred.Reference,
+                _heads[transferred.FromAccountId].State!.BalanceMinor, _heads[transferred.ToAccountId].State!.BalanceMinor,
+                transferred.OccurredAt);
+            chunk.Receipts.Add(new ReceiptRow(receipt.TransferId, serializer.ToJson(receipt)));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+namespace Ledger.EventStore.Seeding;
+
+public enum SeedPhase
+{
+    /// <summary>Deciding the whole history in memory, to know how many events and which accounts it has.</summary>
+    Planning,
+
+    /// <summary>Copying streams, events, entries and documents into the database, in one transaction.</summary>
+    Writing,
+
+    /// <summary>Rebuilding the async report projections over the new events, after the commit.</summary>
+    CatchingUp,
+}
+
+public sealed record SeedProgress(SeedPhase Phase, long Done, long Total, TimeSpan Elapsed)
+{
+    public double PerSecond => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Remaining time at the current rate; unknown until something is done.</summary>
+    public TimeSpan? Remaining => Done > 0 && Total >= Done && Elapsed > TimeSpan.Zero
+        ? TimeSpan.FromSeconds((Total - Done) / PerSecond)
+        : null;
+}
+
+/// <summary>
+/// What a seed wrote. <see cref="Transfers"/>, <see cref="Deposits"/> and <see cref="Withdrawals"/> count accepted commands
+/// (a transfer is two events, one per account); <see cref="Rejected"/> counts commands the domain refused, which wrote
+/// nothing. <see cref="FirstSequence"/> to <see cref="LastSequence"/> are the global sequence numbers the events took.
+/// </summary>
+public sealed record SeedSummary(
+    int Seed,
+    long Accounts,
+    long Events,
+    long Transfers,
+    long Deposits,
+    long Withdrawals,
+    long Rejected,
+    long FirstSequence,
+    long LastSequence,
+    TimeSpan Elapsed)
+{
+    public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events / Elapsed.TotalSeconds : 0;
+}
+
+/// <summary>The seed cannot be written: its accounts are already in the database. Nothing was written.</summary>
+public sealed class SeedConflictException(string message) : Exception(message);

@@ -1,0 +1,174 @@
+using Ledger.Domain.Accounts;
+using Ledger.EventStore;
+using Ledger.EventStore.Audit;
+using Ledger.EventStore.Transfers;
+using Ledger.Testing;
+using Marten;
+using Npgsql;
+
+namespace Ledger.Cli.Tests;
+
+public sealed class SeedTests
+{
+    [Fact]
+    public async Task SameSeed_OnTwoDatabases_WritesTheSameHistory_AndAnotherSeedDoesNot()
+    {
+        var first = new LedgerCli(PostgresServer.CreateDatabase());
+        var second = new LedgerCli(PostgresServer.CreateDatabase());
+        var other = new LedgerCli(PostgresServer.CreateDatabase());
+
+        await Task.WhenAll(first.SeedAsync(seed: 7), second.SeedAsync(seed: 7), other.SeedAsync(seed: 8));
+
+        var digest = await Sql.HistoryDigestAsync(first.ConnectionString);
+        digest.Should().NotBeEmpty();
+        (await Sql.HistoryDigestAsync(second.ConnectionString)).Should().Be(digest);
+        (await Sql.HistoryDigestAsync(other.ConnectionString)).Should().NotBe(digest);
+        (await Sql.EntriesDigestAsync(second.ConnectionString)).Should().Be(await Sql.EntriesDigestAsync(first.ConnectionString));
+    }
+
+    [Fact]
+    public async Task Summary_CountsWhatIsStored()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+
+        var result = await ledger.SeedAsync(accounts: 60, transfers: 600);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        var summary = result.Json();
+        Task<long> Count(string sql) => Sql.ScalarAsync<long>(ledger.ConnectionString, sql);
+        long Summary(string name) => summary.GetProperty(name).GetInt64();
+        Summary("accounts").Should().Be(60).And.Be(await Count("select count(*) from ledger.mt_streams"));
+        Summary("events").Should().Be(await Count("select count(*) from ledger.mt_events"))
+            .And.Be(Summary("accounts") + 2 * Summary("transfers") + Summary("deposits") + Summary("withdrawals"));
+        Summary("transfers").Should().Be(await Count("select count(*) from ledger.mt_doc_transfer_receipt"))
+            .And.Be(await Count("select count(*) / 2 from ledger.mt_events where type = 'money_transferred'"));
+        Summary("deposits").Should().Be(await Count("select count(*) from ledger.mt_events where type = 'money_deposited'"));
+        Summary("withdrawals").Should().Be(await Count("select count(*) from ledger.mt_events where type = 'money_withdrawn'"));
+        // 600 transfer commands were decided; the refused ones (the history has some, as a real one does) wrote nothing.
+        Summary("rejected").Should().BePositive();
+        (Summary("transfers") + Summary("rejected")).Should().BeGreaterThanOrEqualTo(600);
+        (Summary("lastSequence") - Summary("firstSequence") + 1).Should().Be(Summary("events"));
+        (await Count("select count(*) from ledger.account_entries")).Should().Be(Summary("events"));
+        (await Count("select count(*) from ledger.mt_doc_account")).Should().Be(60);
+        summary.GetProperty("reports").GetArrayLength().Should().Be(2);
+        result.Output.Should().NotContain("\u001b");
+    }
+
+    [Fact]
+    public async Task History_ObeysTheBusinessRules()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+        (await ledger.SeedAsync(accounts: 80, transfers: 1_500)).ExitCode.Should().Be(0);
+
+        Task<long> Count(string sql) => Sql.ScalarAsync<long>(ledger.ConnectionString, sql);
+        (await Count("select count(*) from ledger.account_entries where balance_after_minor < -(state->>'overdraftLimitMinor')::bigint"))
+            .Should().Be(0, "no balance goes below minus its overdraft limit");
+        (await Count("select count(*) from ledger.account_entries where balance_after_minor < 0"))
+            .Should().BePositive("some accounts do use their overdraft");
+        (await Count("select count(*) from ledger.account_entries a join ledger.account_entries b using (transfer_id) where a.currency <> b.currency"))
+            .Should().Be(0, "transfers stay within one currency");
+        (await Count("select count(distinct currency) from ledger.account_entries")).Should().BeGreaterThan(2);
+        (await Count("""
+              select count(*) from (
+                  select occurred_at < lag(occurred_at) over (partition by account_id order by version) as backwards
+                  from ledger.account_entries) entries
+              where backwards
+              """)).Should().Be(0, "time never goes backwards within a stream");
+        (await Count("select count(*) from ledger.mt_events where correlation_id <> 'seed-1' or correlation_id is null")).Should().Be(0);
+        (await Count("select count(*) from ledger.mt_events where timestamp < '2026-01-01' or (data->>'occurredAt')::timestamptz <> timestamp"))
+            .Should().Be(0);
+    }
+
+    [Fact]
+    public async Task SeededStreams_ReadAndAppendThroughTheStore_AsThoughAppendedByTheApi()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+        (await ledger.SeedAsync()).ExitCode.Should().Be(0);
+        await using var dataSource = NpgsqlDataSource.Create(ledger.ConnectionString);
+        var accountId = await Sql.ScalarAsync<Guid>(ledger.ConnectionString,
+            "select id from ledger.mt_streams order by version desc, id limit 1");
+
+        using (var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString)))
+        {
+            await using var session = store.LightweightSession();
+            var events = await session.Events.FetchStreamAsync(accountId);
+            var account = await session.LoadAsync<Account>(accountId);
+            account.Should().Be(AccountDecider.Fold(events.Select(e => (IAccountEvent)e.Data)));
+            events.Select(e => e.Version).Should().BeInAscendingOrder().And.HaveCount((int)account!.Version);
+
+            // The API's own write paths: a new stream, and a transfer from a seeded one; versions, snapshots, receipts and
+            // the entries' chains must all continue where the seed left them.
+            var now = DateTimeOffset.UtcNow;
+            var created = AccountDecider.Decide(new OpenAccount(Guid.CreateVersion7(), "After Seed", account.Currency, 0, now));
+            session.Events.StartStream<Account>(created.AccountId, created);
+            await session.SaveChangesAsync();
+            var from = await session.Events.FetchForWriting<Account>(accountId);
+            var to = await session.Events.FetchForWriting<Account>(created.AccountId);
+            from.Aggregate.Should().Be(account);
+            var transferred = AccountDecider.Decide(new Transfer(Guid.CreateVersion7(), accountId, created.AccountId, 1, "after the seed", now),
+                from.Aggregate!, to.Aggregate!);
+            from.AppendOne(transferred);
+            to.AppendOne(transferred);
+            session.Insert(new TransferReceipt(transferred.TransferId, accountId, created.AccountId, 1, transferred.Currency, transferred.Reference,
+                account.BalanceMinor - 1, 1, transferred.OccurredAt));
+            await session.SaveChangesAsync();
+        }
+
+        // Rows the store wrote and rows the seed wrote carry the same bookkeeping values.
+        Task<long> Distinct(string sql) => Sql.ScalarAsync<long>(ledger.ConnectionString, sql);
+        (await Distinct("select count(distinct (type, tenant_id, mt_dotnet_type, is_archived, headers is null, causation_id is null)) " +
+                        "from ledger.mt_events where type in ('account_created', 'money_transferred') group by type order by 1 desc limit 1"))
+            .Should().Be(1);
+        (await Distinct("select count(distinct (type, tenant_id, is_archived, compacted_version, created = timestamp)) from ledger.mt_streams")).Should().Be(1);
+        (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_account")).Should().Be(1);
+        (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_transfer_receipt")).Should().Be(1);
+        var integrity = await new IntegrityVerifier(dataSource).VerifyLedgerAsync(CancellationToken.None);
+        integrity.Valid.Should().BeTrue();
+        integrity.Streams.Should().Be(51);
+        var verify = await ledger.RunAsync("projections", "verify", "--all");
+        verify.ExitCode.Should().Be(0, verify.ToString());
+        verify.Output.Should().Contain("accounts: identical").And.Contain("account-entries: identical");
+    }
+
+    [Fact]
+    public async Task SameSeedTwice_IsRefusedWithAClearMessage_AndWritesNothing()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+        (await ledger.SeedAsync(seed: 3)).ExitCode.Should().Be(0);
+        var before = await Sql.HistoryDigestAsync(ledger.ConnectionString);
+
+        var again = await ledger.SeedAsync(seed: 3, json: false);
+
+        again.ExitCode.Should().Be(1, again.ToString());
+        again.Error.Should().Contain("Seed 3 is already in this database").And.NotContain("duplicate key");
+        (await Sql.HistoryDigestAsync(ledger.ConnectionString)).Should().Be(before);
+        var another = await ledger.SeedAsync(seed: 4);
+        another.ExitCode.Should().Be(0, "another seed adds its own accounts beside the first");
+        (await Sql.ScalarAsync<long>(ledger.ConnectionString, "select count(*) from ledger.mt_streams")).Should().Be(100);
+    }
+
+    [Fact]
+    public async Task HumanSummary_NamesTheCounts()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+
+        var result = await ledger.SeedAsync(accounts: 20, transfers: 100, json: false);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Output.Should().Contain("seed 1: 20 accounts").And.Contain("rejected commands").And.Contain("events/s")
+            .And.Contain("daily-volumes: caught up").And.NotContain("\u001b");
+    }
+
+    [Theory]
+    [InlineData("seed", "--accounts", "0", "--transfers", "10")]
+    [InlineData("seed", "--accounts", "10")]
+    [InlineData("seed", "--accounts", "10", "--transfers", "-1")]
+    [InlineData("seed", "--accounts", "10", "--transfers", "10", "--connection", "Host=127.0.0.1", "--data-dir", "somewhere")]
+    public async Task BadOptions_AreUsageErrors(params string[] args)
+    {
+        var result = await LedgerCli.RunRawAsync(args);
+
+        result.ExitCode.Should().Be(2, result.ToString());
+        result.Error.Should().NotBeEmpty();
+    }
+}

@@ -13,6 +13,7 @@ public sealed class AsyncProjectionRunner(NpgsqlDataSource dataSource, ISerializ
     public const int BatchEventsMax = 2_000;
 
     private readonly EventReader _events = new(serializer);
+    private readonly SequenceCeiling _ceiling = new(time);
 
     /// <summary>Applies at most one batch; returns the number of events applied (0 when the projection is current).</summary>
     public async Task<int> RunOnceAsync(ReplayProjection projection, CancellationToken cancellation)
@@ -21,7 +22,7 @@ public sealed class AsyncProjectionRunner(NpgsqlDataSource dataSource, ISerializ
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
         var position = await LockPositionAsync(connection, projection.Name, cancellation);
-        var ceiling = await SequenceCeiling.ReadAsync(connection, position, cancellation);
+        var ceiling = await _ceiling.ReadAsync(connection, position, cancellation);
         if (ceiling <= position)
         {
             await transaction.RollbackAsync(cancellation);

@@ -28,7 +28,9 @@ public sealed class ProjectionLock : IAsyncDisposable
     public static async Task<bool> IsHeldAsync(NpgsqlConnection connection, string projection, CancellationToken cancellation)
     {
         await using var command = Command(
+            // Advisory locks belong to one database; pg_locks shows the whole server's.
             "select exists (select 1 from pg_locks where locktype = 'advisory' and granted " +
+            "and database = (select oid from pg_database where datname = current_database()) " +
             "and classid = @space and objid = hashtext('ledger.projection:' || @name)::oid and objsubid = 2)", connection, projection);
         return (bool)(await command.ExecuteScalarAsync(cancellation))!;
     }

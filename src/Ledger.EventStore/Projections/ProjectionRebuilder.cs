@@ -85,7 +85,9 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
             if (IsAsync)
             {
                 var position = await AsyncProjectionRunner.PositionAsync(write, projection.Name, cancellation);
-                ceiling = kind == RebuildKind.Verify ? position : Math.Max(position, await SequenceCeiling.ReadAsync(write, 0, cancellation));
+                ceiling = kind == RebuildKind.Verify
+                    ? position
+                    : Math.Max(position, await new SequenceCeiling(owner._time).SettleAsync(write, position, cancellation));
             }
 
             _total = await CountEventsAsync(write, ceiling, cancellation);

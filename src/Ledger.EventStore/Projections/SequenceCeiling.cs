@@ -5,26 +5,95 @@ namespace Ledger.EventStore.Projections;
 /// <summary>
 /// The highest event sequence below which no event can still appear. Sequence numbers are taken before the append commits,
 /// so a hole may be an append still in flight (wait for it) or one that rolled back (a permanent hole). A hole is taken as
-/// permanent once the event after it is older than <see cref="GapTimeout"/>, the same rule Marten's daemon applies.
+/// permanent once this instance has seen it for <see cref="GapTimeout"/>, the rule Marten's daemon applies. Holes are aged
+/// by observation, not by event timestamps, because bulk-written history carries no append time to go by.
 /// </summary>
-public static class SequenceCeiling
+public sealed class SequenceCeiling(TimeProvider time)
 {
     public static readonly TimeSpan GapTimeout = TimeSpan.FromSeconds(5);
 
-    public static async Task<long> ReadAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation)
+    /// <summary>Holes followed at once; more than this many in flight is far beyond any real load.</summary>
+    private const int GapsTrackedMax = 1_000;
+
+    private readonly Dictionary<long, DateTimeOffset> _firstSeen = [];
+    private readonly Lock _gate = new();
+
+    /// <summary>The ceiling above <paramref name="afterSequence"/> as of now; holes seen for the first time hold it back.</summary>
+    public async Task<long> ReadAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation)
     {
         await using var command = new NpgsqlCommand(
             $"""
             with s as (
-                select seq_id, timestamp, lag(seq_id, 1, @after) over (order by seq_id) as previous
+                select seq_id, lag(seq_id, 1, @after) over (order by seq_id) as previous
                 from {LedgerStore.Schema}.mt_events where seq_id > @after)
-            select coalesce(
-                (select min(previous) from s where seq_id > previous + 1 and timestamp > now() - @timeout),
-                (select max(seq_id) from s),
-                @after)
+            select previous, seq_id from s where seq_id > previous + 1
+            union all
+            select coalesce(max(seq_id), @after), null from s
+            order by 1 limit @gaps
             """, connection);
         command.Parameters.AddWithValue("after", afterSequence);
-        command.Parameters.AddWithValue("timeout", GapTimeout);
+        command.Parameters.AddWithValue("gaps", GapsTrackedMax + 1);
+        var gaps = new List<long>();
+        long? highest = null;
+        await using (var reader = await command.ExecuteReaderAsync(cancellation))
+        {
+            while (await reader.ReadAsync(cancellation))
+            {
+                if (reader.IsDBNull(1))
+                {
+                    highest = reader.GetInt64(0);
+                }
+                else
+                {
+                    gaps.Add(reader.GetInt64(0));
+                }
+            }
+        }
+
+        var now = time.GetUtcNow();
+        lock (_gate)
+        {
+            foreach (var stale in _firstSeen.Keys.Where(gap => gap < afterSequence).ToList())
+            {
+                _firstSeen.Remove(stale);
+            }
+
+            foreach (var before in gaps)
+            {
+                var seen = _firstSeen.TryAdd(before, now) ? now : _firstSeen[before];
+                if (now - seen < GapTimeout)
+                {
+                    return before;
+                }
+            }
+        }
+
+        // With more holes than tracked, the last row is a hole, not the head: go as far as the holes allow.
+        return highest ?? gaps[^1];
+    }
+
+    /// <summary>
+    /// Waits until the ceiling no longer moves because of young holes (at most a little over <see cref="GapTimeout"/>),
+    /// for a one-off reader such as a rebuild, which has no earlier observations to go by.
+    /// </summary>
+    public async Task<long> SettleAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation)
+    {
+        var deadline = time.GetUtcNow() + GapTimeout + TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            var ceiling = await ReadAsync(connection, afterSequence, cancellation);
+            if (ceiling >= await HeadAsync(connection, cancellation) || time.GetUtcNow() > deadline)
+            {
+                return ceiling;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellation);
+        }
+    }
+
+    private static async Task<long> HeadAsync(NpgsqlConnection connection, CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events", connection);
         return (long)(await command.ExecuteScalarAsync(cancellation))!;
     }
 }

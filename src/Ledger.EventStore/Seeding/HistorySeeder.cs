@@ -19,9 +19,10 @@ namespace Ledger.EventStore.Seeding;
 /// The store's schema must exist (the caller applies Marten's configuration first).
 /// </summary>
 /// <remarks>
-/// Meant for a database nobody appends to meanwhile. Concurrent appends still work (they touch other streams), but the
-/// seed's sequence numbers stay uncommitted for the whole transaction, and readers that follow the sequence (the relay,
-/// the report runner) may take that range for a rolled-back gap and pass over it.
+/// Appends wait while the seed writes (it holds <c>mt_events</c> in EXCLUSIVE mode, which readers do not notice): the seed's
+/// sequence numbers stay uncommitted for the whole transaction, and had appends committed above them meanwhile, readers
+/// that follow the sequence (the relay, the report runner) could take that range for a rolled-back hole and pass over it.
+/// Each event's <c>timestamp</c> is when the seed recorded it, as for an append; its business time is in its data.
 /// </remarks>
 public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer serializer, TimeProvider time)
 {
@@ -64,6 +65,12 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await ThrowIfSeededAsync(connection, plan, options.Seed, cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
+        await using (var exclusive = new NpgsqlCommand($"lock table {LedgerStore.Schema}.mt_events in exclusive mode", connection))
+        {
+            await exclusive.ExecuteNonQueryAsync(cancellation);
+        }
+
+        var recordedAt = time.GetUtcNow();
         var sequences = await ReserveSequencesAsync(connection, plan.Events, cancellation);
         var streams = plan.Accounts.Select(account => new object[]
         {
@@ -72,7 +79,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         await BinaryCopy.WriteAsync(connection, $"{LedgerStore.Schema}.mt_streams", "id, type, version, timestamp, created, tenant_id",
             StreamTypes, streams, cancellation);
 
-        var writing = new Writing(serializer, generator, sequences, $"seed-{options.Seed}");
+        var writing = new Writing(serializer, generator, sequences, $"seed-{options.Seed}", recordedAt);
         await writing.CopyAsync(connection, done => progress?.Report(new SeedProgress(SeedPhase.Writing, done, plan.Events, clock.Elapsed)),
             cancellation);
 
@@ -218,7 +225,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
     /// background task, while this connection copies the previous batch. The COPYs write typed values rather than boxed
     /// ones: with two cores, every bit of the client's CPU time is taken from the database server's.
     /// </summary>
-    private sealed class Writing(ISerializer serializer, HistoryGenerator generator, long[] sequences, string correlationId)
+    private sealed class Writing(ISerializer serializer, HistoryGenerator generator, long[] sequences, string correlationId,
+        DateTimeOffset recordedAt)
     {
         private readonly Dictionary<Guid, (string Hash, Account? State)> _heads = [];
         private long _next;
@@ -270,7 +278,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, cancellation);
                 await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(LedgerStore.EventTypeNames[type], NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(e.Data.OccurredAt, NpgsqlDbType.TimestampTz, cancellation);
+                await copy.WriteAsync(recordedAt, NpgsqlDbType.TimestampTz, cancellation);
                 await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, cancellation);
                 await copy.WriteAsync(DotnetTypeNames[type], NpgsqlDbType.Varchar, cancellation);
                 await copy.WriteAsync(correlationId, NpgsqlDbType.Varchar, cancellation);

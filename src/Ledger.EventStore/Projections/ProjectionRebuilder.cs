@@ -29,27 +29,38 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         IProgress<RebuildProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
-        await using var lockConnection = await _dataSource.OpenConnectionAsync(cancellation);
-        await using var held = await ProjectionLock.TryTakeAsync(lockConnection, projection.Name, cancellation)
-                               ?? throw new ProjectionBusyException(projection.Name);
-
-        await _journal.StartAsync(id, projection.Name, kind, cancellation);
         var run = new Run(this, id, projection, kind, progress);
+        RebuildOutcome outcome;
         try
         {
-            var outcome = await run.ExecuteAsync(cancellation);
-            await _journal.FinishAsync(id, RebuildState.Succeeded, run.Latest, outcome.Differences, error: null);
-            return outcome;
+            outcome = await RunLockedAsync(run, projection, cancellation);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (run.Started)
         {
             await _journal.FinishAsync(id, RebuildState.Cancelled, run.Latest, differences: null, "Cancelled; the previous model is unchanged.");
             throw;
         }
-        catch (Exception failure)
+        catch (Exception failure) when (run.Started)
         {
             await _journal.FinishAsync(id, RebuildState.Failed, run.Latest, differences: null, failure.Message);
             throw;
+        }
+
+        // Journaled only once the lock is released, so whoever reads "succeeded" may start the next run at once.
+        await _journal.FinishAsync(id, RebuildState.Succeeded, run.Latest, outcome.Differences, error: null);
+        return outcome;
+    }
+
+    private async Task<RebuildOutcome> RunLockedAsync(Run run, ReplayProjection projection, CancellationToken cancellation)
+    {
+        await using var lockConnection = await _dataSource.OpenConnectionAsync(cancellation);
+        await using var held = await ProjectionLock.TryTakeAsync(lockConnection, projection.Name, cancellation)
+                               ?? throw new ProjectionBusyException(projection.Name);
+        await _journal.StartAsync(run.Id, projection.Name, run.Kind, cancellation);
+        run.Started = true;
+        try
+        {
+            return await run.ExecuteAsync(cancellation);
         }
         finally
         {
@@ -72,6 +83,13 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         private TimeSpan _lastJournal = TimeSpan.Zero;
 
         public RebuildProgress? Latest { get; private set; }
+
+        public Guid Id => id;
+
+        public RebuildKind Kind => kind;
+
+        /// <summary>Whether the run holds its lock and has a journal row to finish.</summary>
+        public bool Started { get; set; }
 
         private bool IsAsync => projection.Lifecycle == ProjectionLifecycle.Async;
 

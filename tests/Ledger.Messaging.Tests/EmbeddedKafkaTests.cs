@@ -197,6 +197,32 @@ public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task LedgerKafkaServe_WithJson_PrintsTheAddressAndTopicsAsJson()
+    {
+        using var ledger = Process.Start(new ProcessStartInfo(DotnetHost(), [LedgerDll(), "kafka", "serve", "--json"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        ledger.ErrorDataReceived += (_, line) => _logger.LogInformation("ledger: {Line}", line.Data);
+        ledger.BeginErrorReadLine();
+        try
+        {
+            var first = await ledger.StandardOutput.ReadLineAsync().WaitAsync(Patience);
+            using var document = System.Text.Json.JsonDocument.Parse(first!);
+            var bootstrapServers = document.RootElement.GetProperty("bootstrapServers").GetString()!;
+            bootstrapServers.Should().MatchRegex(@"^127\.0\.0\.1:\d+$");
+            document.RootElement.GetProperty("topics").EnumerateArray().Select(topic => topic.GetString()).Should().BeEquivalentTo(KafkaTopics.All);
+            using var producer = CreateProducer(bootstrapServers);
+            (await producer.ProduceAsync(KafkaTopics.AccountEvents, Message("json"))).Status.Should().Be(PersistenceStatus.Persisted);
+        }
+        finally
+        {
+            ledger.Kill(entireProcessTree: true);
+        }
+    }
+
     private static Message<string, string> Message(string value) => new() { Key = "account-1", Value = value };
 
     private IProducer<string, string> CreateProducer(EmbeddedKafka kafka, Dictionary<string, string>? overrides = null) =>

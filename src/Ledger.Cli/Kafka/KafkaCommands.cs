@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Ledger.Contracts;
 using Ledger.Messaging.Kafka;
 using Microsoft.Extensions.Logging;
@@ -40,24 +41,31 @@ internal static class KafkaCommands
             Description = $"Do not create the ledger topics ({string.Join(", ", KafkaTopics.All)}).",
         };
 
+        var json = new Option<bool>("--json")
+        {
+            Description = "Print the first line as JSON: { \"bootstrapServers\": ..., \"topics\": [...] }.",
+        };
+
         var serve = new Command("serve",
             "Start an embedded Kafka (librdkafka's mock cluster) on 127.0.0.1 and serve until Ctrl+C or SIGTERM. "
-            + "The first line on stdout is 'bootstrap: <servers>'; logs go to stderr.")
+            + "The first line on stdout is 'bootstrap: <servers>' (with --json, one JSON object); logs go to stderr.")
         {
             brokers,
             partitions,
             noTopics,
+            json,
         };
         serve.SetAction((parseResult, cancellationToken) => ServeAsync(
             parseResult.GetValue(brokers),
             parseResult.GetValue(partitions),
             createTopics: !parseResult.GetValue(noTopics),
+            parseResult.GetValue(json),
             parseResult.InvocationConfiguration.Output,
             cancellationToken));
         return serve;
     }
 
-    private static async Task<int> ServeAsync(int brokers, int partitions, bool createTopics, TextWriter output,
+    private static async Task<int> ServeAsync(int brokers, int partitions, bool createTopics, bool json, TextWriter output,
         CancellationToken cancellationToken)
     {
         using var loggerFactory = CliLogging.Create();
@@ -72,7 +80,9 @@ internal static class KafkaCommands
         }
 
         // Printed only once the topics exist, because scripts and tests start producing as soon as they read it.
-        await output.WriteLineAsync($"bootstrap: {kafka.BootstrapServers}");
+        await output.WriteLineAsync(json
+            ? JsonSerializer.Serialize(new { bootstrapServers = kafka.BootstrapServers, topics = createTopics ? KafkaTopics.All : [] })
+            : $"bootstrap: {kafka.BootstrapServers}");
         await output.FlushAsync(cancellationToken);
         logger.LogInformation("Serving; try: kcat -b {BootstrapServers} -L. Stop with Ctrl+C or SIGTERM.",
             kafka.BootstrapServers);

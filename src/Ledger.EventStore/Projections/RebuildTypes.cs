@@ -24,14 +24,10 @@ public enum RebuildPhase
     Comparing,
 }
 
+/// <summary>Where a run stands; watchers (the CLI's bar, the journal) derive rates and estimates from it.</summary>
 public sealed record RebuildProgress(RebuildPhase Phase, long EventsDone, long EventsTotal, TimeSpan Elapsed)
 {
     public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? EventsDone / Elapsed.TotalSeconds : 0;
-
-    /// <summary>Remaining time at the current rate; unknown until some events are done.</summary>
-    public TimeSpan? Remaining => EventsDone > 0 && EventsTotal >= EventsDone && Elapsed > TimeSpan.Zero
-        ? TimeSpan.FromSeconds((EventsTotal - EventsDone) / EventsPerSecond)
-        : null;
 }
 
 /// <summary>

@@ -12,15 +12,8 @@ public enum SeedPhase
     CatchingUp,
 }
 
-public sealed record SeedProgress(SeedPhase Phase, long Done, long Total, TimeSpan Elapsed)
-{
-    public double PerSecond => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
-
-    /// <summary>Remaining time at the current rate; unknown until something is done.</summary>
-    public TimeSpan? Remaining => Done > 0 && Total >= Done && Elapsed > TimeSpan.Zero
-        ? TimeSpan.FromSeconds((Total - Done) / PerSecond)
-        : null;
-}
+/// <summary>Where a seed stands; the CLI's bar derives rates and estimates from it.</summary>
+public sealed record SeedProgress(SeedPhase Phase, long Done, long Total, TimeSpan Elapsed);
 
 /// <summary>
 /// What a seed wrote. <see cref="Transfers"/>, <see cref="Deposits"/> and <see cref="Withdrawals"/> count accepted commands

@@ -1,5 +1,4 @@
 using Ledger.EventStore.Projections;
-using Npgsql;
 
 namespace Ledger.Api.Hosting;
 
@@ -32,7 +31,8 @@ public sealed partial class AsyncProjectionsService(AsyncProjectionRunner runner
                     continue;
                 }
             }
-            catch (Exception failure) when (failure is NpgsqlException or InvalidOperationException or TimeoutException)
+            // Whatever fails (the database, or an event a report cannot take), the API keeps serving and the report waits.
+            catch (Exception failure) when (failure is not OperationCanceledException)
             {
                 LogFailed(failure, pause);
                 pause = TimeSpan.FromTicks(Math.Min(FailurePauseMax.Ticks, pause.Ticks * 2));

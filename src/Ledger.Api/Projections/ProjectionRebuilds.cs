@@ -70,7 +70,7 @@ public sealed partial class ProjectionRebuilds(
         {
             LogCancelled(projection.Name);
         }
-        catch (Exception failure) when (failure is ProjectionConflictException or NpgsqlException or InvalidOperationException)
+        catch (Exception failure) when (failure is not OperationCanceledException)
         {
             LogFailed(failure, projection.Name);
         }

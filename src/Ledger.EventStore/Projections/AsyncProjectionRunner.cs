@@ -22,26 +22,26 @@ public sealed class AsyncProjectionRunner(NpgsqlDataSource dataSource, ISerializ
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
         var position = await LockPositionAsync(connection, projection.Name, cancellation);
-        var ceiling = await _ceiling.ReadAsync(connection, position, cancellation);
+        var ceiling = await _ceiling.ReadAsync(connection, position, cancellation, BatchEventsMax);
         if (ceiling <= position)
         {
             await transaction.RollbackAsync(cancellation);
             return 0;
         }
 
-        var batch = new List<ReplayEvent>();
-        await foreach (var e in _events.ReadRangeAsync(connection, position, ceiling, cancellation, BatchEventsMax))
+        // The ceiling looked at most a batch ahead, so everything up to it is one batch.
+        var builder = (IMergingProjectionBuilder)projection.CreateBuilder(new ReplayContext(serializer));
+        var applied = 0;
+        await foreach (var e in _events.ReadRangeAsync(connection, position, ceiling, cancellation))
         {
-            batch.Add(e);
+            builder.Apply(e);
+            applied++;
         }
 
-        var reached = batch.Count == BatchEventsMax ? batch[^1].Sequence : ceiling;
-        var builder = (IMergingProjectionBuilder)projection.CreateBuilder(new ReplayContext(serializer));
-        batch.ForEach(builder.Apply);
         await builder.MergeAsync(connection, $"{LedgerStore.Schema}.{projection.Table}", cancellation);
-        await SetPositionAsync(connection, projection.Name, reached, time, cancellation);
+        await SetPositionAsync(connection, projection.Name, ceiling, time, cancellation);
         await transaction.CommitAsync(cancellation);
-        return batch.Count;
+        return applied;
     }
 
     /// <summary>The last sequence the projection reflects (0 when it never ran).</summary>

@@ -18,10 +18,10 @@ public sealed class EventReader(ISerializer serializer)
 
     /// <summary>Every event with <c>afterSequence &lt; sequence &lt;= upToSequence</c>, in sequence order.</summary>
     public IAsyncEnumerable<ReplayEvent> ReadRangeAsync(NpgsqlConnection connection, long afterSequence, long upToSequence,
-        CancellationToken cancellation, int limit = int.MaxValue) =>
+        CancellationToken cancellation) =>
         ReadAsync(connection,
-            $"select {Columns} from {LedgerStore.Schema}.mt_events where seq_id > @after and seq_id <= @upTo order by seq_id limit @limit",
-            [new("after", afterSequence), new("upTo", upToSequence), new("limit", limit)], cancellation);
+            $"select {Columns} from {LedgerStore.Schema}.mt_events where seq_id > @after and seq_id <= @upTo order by seq_id",
+            [new("after", afterSequence), new("upTo", upToSequence)], cancellation);
 
     /// <summary>Every event of the given streams after the given versions, in version order per stream.</summary>
     public IAsyncEnumerable<ReplayEvent> ReadStreamsAfterAsync(NpgsqlConnection connection,

@@ -18,14 +18,18 @@ public sealed class SequenceCeiling(TimeProvider time)
     private readonly Dictionary<long, DateTimeOffset> _firstSeen = [];
     private readonly Lock _gate = new();
 
-    /// <summary>The ceiling above <paramref name="afterSequence"/> as of now; holes seen for the first time hold it back.</summary>
-    public async Task<long> ReadAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation)
+    /// <summary>
+    /// The ceiling above <paramref name="afterSequence"/> as of now, looking at most <paramref name="scanMax"/> events ahead
+    /// (a reader that takes a batch need not scan the whole backlog); holes seen for the first time hold it back.
+    /// </summary>
+    public async Task<long> ReadAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation,
+        int scanMax = int.MaxValue)
     {
         await using var command = new NpgsqlCommand(
             $"""
             with s as (
                 select seq_id, lag(seq_id, 1, @after) over (order by seq_id) as previous
-                from {LedgerStore.Schema}.mt_events where seq_id > @after)
+                from (select seq_id from {LedgerStore.Schema}.mt_events where seq_id > @after order by seq_id limit @scan) ahead)
             select previous, seq_id from s where seq_id > previous + 1
             union all
             select coalesce(max(seq_id), @after), null from s
@@ -33,6 +37,7 @@ public sealed class SequenceCeiling(TimeProvider time)
             """, connection);
         command.Parameters.AddWithValue("after", afterSequence);
         command.Parameters.AddWithValue("gaps", GapsTrackedMax + 1);
+        command.Parameters.AddWithValue("scan", scanMax);
         var gaps = new List<long>();
         long? highest = null;
         await using (var reader = await command.ExecuteReaderAsync(cancellation))

@@ -195,6 +195,31 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         }
     }
 
+    [Fact]
+    public async Task SwitchBlockedByALongRead_RetriesWithoutStoppingTellers_AndCompletesWhenTheReadEnds()
+    {
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        await using var reader = await fixture.DataSource.OpenConnectionAsync();
+        await using var read = await reader.BeginTransactionAsync();
+        await using (var hold = new Npgsql.NpgsqlCommand("lock table ledger.mt_doc_account in access share mode", reader, read))
+        {
+            await hold.ExecuteNonQueryAsync();
+        }
+
+        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find("accounts")!, RebuildKind.Rebuild, progress: null,
+            CancellationToken.None);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+
+        rebuild.IsCompleted.Should().BeFalse("the switch waits for the reader instead of breaking its read");
+        var balance = await _teller.BalanceAsync(accounts[0]);
+        await _teller.DepositAsync(accounts[0], "3.00");
+        (await _teller.BalanceAsync(accounts[0])).Should().Be(balance + 3.00m, "tellers keep working while the switch retries");
+        await read.CommitAsync();
+
+        (await rebuild).Events.Should().BeGreaterThan(0);
+        (await fixture.VerifyAsync("accounts")).Identical.Should().BeTrue();
+    }
+
     [Theory]
     [InlineData("account-entries", RebuildPhase.Replaying)]
     [InlineData("accounts", RebuildPhase.CatchingUp)]

@@ -18,7 +18,9 @@ public sealed class AccountsReplay : ReplayProjection
 
     public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
 
-    public override string Table => "mt_doc_account";
+    public const string TableName = "mt_doc_account";
+
+    public override string Table => TableName;
 
     public override IReadOnlyList<string> KeyColumns { get; } = ["id"];
 
@@ -26,9 +28,17 @@ public sealed class AccountsReplay : ReplayProjection
 
     public override IProjectionBuilder CreateBuilder(ReplayContext context) => new Builder(context);
 
+    /// <summary>Writes account documents as the store does (the replay and the seed both write this table).</summary>
+    public static Task CopyAsync(NpgsqlConnection connection, string qualifiedTable, Marten.ISerializer serializer,
+        IEnumerable<Account> accounts, CancellationToken cancellation) =>
+        BinaryCopy.WriteAsync(connection, qualifiedTable, "id, data, mt_dotnet_type, mt_version", Types,
+            accounts.Select(account => new object[] { account.AccountId, serializer.ToJson(account), typeof(Account).FullName!, account.Version }),
+            cancellation);
+
+    private static readonly NpgsqlDbType[] Types = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
+
     private sealed class Builder(ReplayContext context) : IProjectionBuilder
     {
-        private static readonly NpgsqlDbType[] Types = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
         private readonly Dictionary<Guid, Account> _accounts = [];
         private readonly HashSet<Guid> _changed = [];
 
@@ -44,11 +54,7 @@ public sealed class AccountsReplay : ReplayProjection
         {
             // Only the accounts changed since the last write: the switch rewrites what the last moments changed, not everything.
             await BinaryCopy.DeleteKeysAsync(connection, qualifiedTable, "id", _changed, cancellation);
-            var rows = _changed.Select(id => _accounts[id]).Select(account => new object[]
-            {
-                account.AccountId, context.Serializer.ToJson(account), typeof(Account).FullName!, account.Version,
-            });
-            await BinaryCopy.WriteAsync(connection, qualifiedTable, "id, data, mt_dotnet_type, mt_version", Types, rows, cancellation);
+            await CopyAsync(connection, qualifiedTable, context.Serializer, _changed.Select(id => _accounts[id]), cancellation);
             _changed.Clear();
         }
     }

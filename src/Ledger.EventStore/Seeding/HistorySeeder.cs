@@ -47,8 +47,6 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         NpgsqlDbType.Varchar,
     ];
 
-    private static readonly NpgsqlDbType[] AccountTypes = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
-
     /// <summary>What Marten stores in <c>mt_events.mt_dotnet_type</c>: the full type name and the assembly's simple name.</summary>
     private static readonly Dictionary<Type, string> DotnetTypeNames = LedgerStore.EventTypeNames.Keys.ToDictionary(
         type => type, type => $"{type.FullName}, {type.Assembly.GetName().Name}");
@@ -84,12 +82,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
             cancellation);
 
         // The documents AccountProjection keeps inline, from the same fold: what loading an account after the seed returns.
-        var accounts = plan.Accounts.Select(account => new object[]
-        {
-            account.AccountId, serializer.ToJson(account), typeof(Account).FullName!, account.Version,
-        });
-        await BinaryCopy.WriteAsync(connection, $"{LedgerStore.Schema}.mt_doc_account", "id, data, mt_dotnet_type, mt_version",
-            AccountTypes, accounts, cancellation);
+        await AccountsReplay.CopyAsync(connection, $"{LedgerStore.Schema}.{AccountsReplay.TableName}", serializer, plan.Accounts,
+            cancellation);
         await transaction.CommitAsync(cancellation);
 
         return new SeedSummary(options.Seed, plan.Accounts.Count, plan.Events, plan.Transfers, plan.Deposits, plan.Withdrawals,

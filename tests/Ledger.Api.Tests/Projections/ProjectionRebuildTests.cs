@@ -316,6 +316,30 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     }
 
     [Fact]
+    public async Task List_ShowsAnAsyncProjectionBehind_AsCatchingUpWithItsLag()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+        await fixture.WaitForReportsAsync();
+        await using var holder = await fixture.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        // Holding the position row keeps the runner from applying anything to daily-volumes.
+        await AsyncProjectionRunner.LockPositionAsync(holder, "daily-volumes", CancellationToken.None);
+
+        await _teller.DepositAsync(accountId, "1.00");
+        await _teller.DepositAsync(accountId, "2.00");
+        var list = await _teller.GetOkAsync("/api/v1/projections");
+
+        var daily = list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "daily-volumes");
+        daily.GetProperty("status").GetString().Should().Be("catching-up");
+        daily.GetProperty("lag").GetInt64().Should().Be(2);
+        daily.GetProperty("highWaterMark").GetInt64().Should().Be(daily.GetProperty("lastProcessedSequence").GetInt64() + 2);
+        list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "accounts").GetProperty("lag").GetInt64().Should().Be(0);
+
+        await hold.RollbackAsync();
+        await fixture.WaitForReportsAsync();
+    }
+
+    [Fact]
     public async Task List_ShowsEveryProjectionWithItsLifecycleAndLag()
     {
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);

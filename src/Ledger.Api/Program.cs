@@ -108,6 +108,8 @@ services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
     options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
     options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+    // {"amount":"1.00","Amount":"2.00"} is ambiguous: refuse it rather than let the last one win.
+    options.SerializerOptions.AllowDuplicateProperties = false;
 });
 // Binding failures (malformed JSON, a non-UUID id) throw so that ProblemHandler answers them with field errors.
 services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -126,6 +128,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseCorrelation();
+app.UseStrictJsonBodies();
 app.UseIdempotencyBuffering();
 app.UseSwagger();
 app.UseSwaggerUI();

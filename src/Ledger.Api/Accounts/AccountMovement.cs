@@ -26,6 +26,7 @@ public abstract class MovementValidator<TCommand> : AbstractValidator<TCommand>
 {
     protected MovementValidator()
     {
+        RuleFor(command => command.AccountId).NotEqual(Guid.Empty).WithMessage("'accountId' must not be the empty UUID.");
         RuleFor(command => command.Amount).ValidAmount();
         RuleFor(command => command.Reference).ValidReference();
     }

@@ -34,7 +34,9 @@ public static class GetStatementEndpoint
             var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
                          ?? throw ProblemException.AccountNotFound(query.AccountId);
             var currency = Currency.Find(latest.State.Currency);
-            var openingMinor = query.From is { } from && await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken) is { } before
+            // Nothing can precede the first instant there is, so a window starting there opens at zero.
+            var openingMinor = query.From is { } from && from.UtcDateTime > DateTime.MinValue &&
+                               await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken) is { } before
                 ? before.State.BalanceMinor
                 : 0;
             var entries = new List<EntryView>();

@@ -71,6 +71,7 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         ValidationException validation => Validation(validation),
         BadHttpRequestException { InnerException: JsonException json } => Malformed(json),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => From(Problems.PayloadTooLarge, tooLarge.Message),
+        BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType } => From(Problems.UnsupportedMediaType, "Send the body as application/json in UTF-8."),
         BadHttpRequestException bad => From(Problems.MalformedRequest with { Status = bad.StatusCode }, bad.Message),
         ProblemException known => From(known.Kind, known.Message),
         Rejection rejection => From(KindOf(rejection), rejection.Message),

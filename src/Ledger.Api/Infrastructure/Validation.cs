@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using FluentValidation;
 using FluentValidation.Results;
 using Ledger.Domain.Money;
@@ -45,9 +47,36 @@ public static class Rules
             .WithMessage($"'{{PropertyName}}' must be at most {MinorUnits.AmountMaxMajor:0.00}.");
 
     public static IRuleBuilderOptions<T, string?> ValidReference<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.MaximumLength(ReferenceLengthMax)
-            .Must(text => text is null || !text.Any(char.IsControl))
-            .WithMessage("'{PropertyName}' must not contain control characters.");
+        rule.MaximumLength(ReferenceLengthMax).VisibleText();
+
+    /// <summary>
+    /// Refuses control characters and invisible format characters (Unicode category Cf: zero-width spaces, byte-order
+    /// marks, direction overrides that make "Invoice 42" display as something else). The zero-width joiner and non-joiner
+    /// are kept where they join two non-ASCII characters, because emoji sequences and several scripts need them.
+    /// </summary>
+    public static IRuleBuilderOptions<T, string?> VisibleText<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(text => text is null || IsVisibleText(text))
+            .WithMessage("'{PropertyName}' must not contain control characters or invisible formatting characters.");
+
+    public static bool IsVisibleText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var runes = text.EnumerateRunes().ToArray();
+        for (var i = 0; i < runes.Length; i++)
+        {
+            var category = Rune.GetUnicodeCategory(runes[i]);
+            if (category == UnicodeCategory.Control || (category == UnicodeCategory.Format && !IsJoinerBetweenNonAscii(runes, i)))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsJoinerBetweenNonAscii(Rune[] runes, int index) =>
+        runes[index].Value is 0x200C or 0x200D && index > 0 && index < runes.Length - 1 &&
+        !runes[index - 1].IsAscii && !runes[index + 1].IsAscii;
 
     /// <summary>Converts a validated amount to minor units of the currency, refusing (never rounding) excess digits.</summary>
     public static long ToMinor(decimal major, Currency currency, string field)

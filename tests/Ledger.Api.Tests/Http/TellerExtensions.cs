@@ -18,6 +18,7 @@ public static class ProblemTypes
     public const string InsufficientFunds = "/problems/insufficient-funds";
     public const string CurrencyMismatch = "/problems/currency-mismatch";
     public const string SameAccount = "/problems/same-account";
+    public const string UnsupportedMediaType = "/problems/unsupported-media-type";
 }
 
 /// <summary>Raw-request helpers for the HTTP tests: bodies are sent exactly as written, so malformed input stays malformed.</summary>

@@ -21,7 +21,7 @@ public static class OpenAccountEndpoint
             RuleFor(command => command.AccountId).NotEqual(Guid.Empty).WithMessage("'accountId' must not be the empty UUID.");
             RuleFor(command => command.Owner).NotEmpty().WithMessage("'owner' is required.")
                 .MaximumLength(Rules.OwnerLengthMax)
-                .Must(owner => owner is null || !owner.Any(char.IsControl)).WithMessage("'owner' must not contain control characters.");
+                .VisibleText();
             RuleFor(command => command.Currency).NotEmpty().WithMessage("'currency' is required.")
                 .Must(code => code is null || Currency.TryFind(code, out _))
                 .WithMessage("'currency' must be a known ISO 4217 alphabetic code in upper case, such as EUR.");

@@ -41,8 +41,10 @@ public static class TransferEndpoint
         public Validator()
         {
             RuleFor(command => command.TransferId).NotEqual(Guid.Empty).WithMessage("'transferId' must not be the empty UUID.");
-            RuleFor(command => command.FromAccountId).NotNull().WithMessage("'fromAccountId' is required.");
-            RuleFor(command => command.ToAccountId).NotNull().WithMessage("'toAccountId' is required.");
+            RuleFor(command => command.FromAccountId).NotNull().WithMessage("'fromAccountId' is required.")
+                .NotEqual(Guid.Empty).WithMessage("'fromAccountId' must not be the empty UUID.");
+            RuleFor(command => command.ToAccountId).NotNull().WithMessage("'toAccountId' is required.")
+                .NotEqual(Guid.Empty).WithMessage("'toAccountId' must not be the empty UUID.");
             RuleFor(command => command.Amount).ValidAmount();
             RuleFor(command => command.Reference).ValidReference();
         }

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Ledger.Api.Tests.Infrastructure;
+
+namespace Ledger.Api.Tests.Http;
+
+/// <summary>Input an attacker or a broken client sends: each is a 4xx problem naming what is wrong, never a 500 or a silent guess.</summary>
+[Collection(ApiFixtureGroup.Name)]
+public sealed class HostileInputTests(LedgerApiFactory factory)
+{
+    private readonly Teller _teller = new(factory.CreateClient());
+
+    [Theory]
+    [InlineData("deposits")]
+    [InlineData("withdrawals")]
+    public async Task EmptyUuidAsAccountInPath_IsRejectedAndNamed(string movement)
+    {
+        using var response = await _teller.PostJsonAsync($"{TellerExtensions.AccountsPath}/{Guid.Empty}/{movement}", """{"amount":"1.00"}""");
+
+        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "accountId");
+        problem.ShouldBeCompleteProblem(400);
+    }
+
+    [Theory]
+    [InlineData("fromAccountId")]
+    [InlineData("toAccountId")]
+    public async Task EmptyUuidAsTransferAccount_IsRejectedAndNamed(string field)
+    {
+        var fromAccountId = await _teller.OpenFundedAccountAsync("10.00");
+        var toAccountId = await _teller.OpenAccountAsync();
+        var ids = new Dictionary<string, Guid> { ["fromAccountId"] = fromAccountId, ["toAccountId"] = toAccountId };
+        ids[field] = Guid.Empty;
+
+        using var response = await _teller.TransferRawAsync(new { fromAccountId = ids["fromAccountId"], toAccountId = ids["toAccountId"], amount = "1" });
+
+        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, field);
+        (await _teller.StateAsync(fromAccountId)).Should().Be(("10.00", 2L));
+    }
+
+    [Fact]
+    public async Task StatementFromTheFirstInstant_HasNoOpeningMovements()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("10.00");
+
+        using var response = await _teller.GetAsync($"{TellerExtensions.AccountsPath}/{accountId}/statement?from=0001-01-01T00:00:00Z");
+
+        var statement = await Teller.Expect(response, HttpStatusCode.OK);
+        statement.GetProperty("openingBalance").GetDecimal().Should().Be(0m);
+        statement.GetProperty("closingBalance").GetDecimal().Should().Be(10m);
+    }
+
+    [Theory]
+    [InlineData("""{"amount":"1.00","amount":"2.00"}""", "amount")]
+    [InlineData("""{"amount":"1.00","Amount":"2.00"}""", "amount")]
+    [InlineData("""{"amount":"1.00","reference":"a","REFERENCE":"b"}""", "reference")]
+    public async Task DuplicateKeys_AreRejectedAndNothingIsBooked(string body, string field)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var response = await _teller.DepositRawAsync(accountId, body);
+
+        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        problem.ShouldBeCompleteProblem(400);
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("\u200B")]
+    [InlineData("\uFEFF")]
+    [InlineData("\u202E")]
+    [InlineData("\u2066")]
+    [InlineData("\u00AD")]
+    public async Task FormatCharactersInReference_AreRejected(string character)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var response = await _teller.DepositRawAsync(accountId, TellerExtensions.Json(new { amount = "1.00", reference = $"Invoice{character}42" }));
+
+        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "reference");
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("\u200B")]
+    [InlineData("\uFEFF")]
+    [InlineData("\u202E")]
+    public async Task FormatCharactersInOwner_AreRejected(string character)
+    {
+        using var response = await _teller.OpenAccountRawAsync(new { owner = $"Ada{character}Lovelace", currency = "EUR" });
+
+        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
+    }
+
+    [Fact]
+    public async Task EmojiAndAccents_AreStillAccepted()
+    {
+        using var response = await _teller.OpenAccountRawAsync(new { owner = "Zoë Ångström 👩‍💼", currency = "EUR" });
+
+        await Teller.Expect(response, HttpStatusCode.Created);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("application/problem+json")]
+    [InlineData("application/merge-patch+json")]
+    [InlineData("application/json; charset=latin1")]
+    [InlineData("application/json; charset=utf-16")]
+    [InlineData("text/plain")]
+    public async Task BodyThatIsNotUtf8Json_IsUnsupportedMediaType(string? contentType)
+    {
+        var body = """{"owner":"Ada","currency":"EUR"}""";
+        var encoding = contentType?.Contains("utf-16", StringComparison.Ordinal) == true ? Encoding.Unicode : Encoding.UTF8;
+        using var content = new ByteArrayContent(encoding.GetBytes(body));
+        content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await _teller.Http.PostAsync(new Uri(TellerExtensions.AccountsPath, UriKind.Relative), content);
+
+        var problem = await Teller.ExpectProblem(response, HttpStatusCode.UnsupportedMediaType, ProblemTypes.UnsupportedMediaType);
+        problem.ShouldBeCompleteProblem(415);
+    }
+
+    [Theory]
+    [InlineData("application/json")]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/json; charset=UTF-8")]
+    public async Task Utf8Json_IsAccepted(string contentType)
+    {
+        using var content = new StringContent("""{"owner":"Ada","currency":"EUR"}""", Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await _teller.Http.PostAsync(new Uri(TellerExtensions.AccountsPath, UriKind.Relative), content);
+
+        await Teller.Expect(response, HttpStatusCode.Created);
+    }
+}

@@ -41,7 +41,8 @@ public static class GetDailyVolumesEndpoint
                 async (string? from, string? to, string? currency, IMediator mediator, TimeProvider clock, CancellationToken cancellationToken) =>
                 {
                     var last = ReportInputs.Day(to, "to") ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-                    var first = ReportInputs.Day(from, "from") ?? last.AddDays(1 - DaysDefault);
+                    // The default window is clipped at the first day there is, so 'to=0001-01-05' alone is still a window.
+                    var first = ReportInputs.Day(from, "from") ?? DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DaysDefault));
                     if (first > last)
                     {
                         throw Instants.Invalid("from", "'from' must not be after 'to'.");

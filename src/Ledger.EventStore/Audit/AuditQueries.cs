@@ -136,7 +136,9 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     private static DateTimeOffset CeilingToMicrosecond(DateTimeOffset instant)
     {
         var remainder = instant.Ticks % TimeSpan.TicksPerMicrosecond;
-        return remainder == 0 ? instant : instant.AddTicks(TimeSpan.TicksPerMicrosecond - remainder);
+        var up = TimeSpan.TicksPerMicrosecond - remainder;
+        // In the last microsecond .NET can express there is nothing to round up to; no event is recorded that late.
+        return remainder == 0 || instant.UtcTicks > DateTimeOffset.MaxValue.UtcTicks - up ? instant : instant.AddTicks(up);
     }
 
     private NpgsqlCommand Command(string sql, params object[] values)

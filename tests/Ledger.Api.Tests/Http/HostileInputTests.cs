@@ -51,6 +51,35 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     }
 
     [Theory]
+    [InlineData("statement?from=9999-12-31T23:59:59.9999999Z")]
+    [InlineData("statement?to=9999-12-31T23:59:59.9999999Z")]
+    [InlineData("statement?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.9999999Z")]
+    [InlineData("history?from=9999-12-31T23:59:59.9999999Z")]
+    [InlineData("history?from=0001-01-01T00:00:00Z&to=9999-12-31T23:59:59.9999999Z")]
+    [InlineData("?asOf=0001-01-01T00:00:00Z")]
+    [InlineData("?asOf=9999-12-31T23:59:59.9999999Z")]
+    public async Task InstantsAtTheEndsOfTime_AreAnsweredWithoutAServerError(string query)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("10.00");
+
+        using var response = await _teller.GetAsync($"{TellerExtensions.AccountsPath}/{accountId}/{query}".Replace("/?", "?", StringComparison.Ordinal));
+
+        ((int)response.StatusCode).Should().BeOneOf([200, 400, 404], await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("to=0001-01-01")]
+    [InlineData("from=0001-01-01&to=0001-01-01")]
+    [InlineData("from=9999-12-31&to=9999-12-31")]
+    [InlineData("from=9999-12-31")]
+    public async Task DailyVolumesAtTheEndsOfTime_AreAnsweredWithoutAServerError(string query)
+    {
+        using var response = await _teller.GetAsync($"/api/v1/reports/daily-volumes?{query}");
+
+        ((int)response.StatusCode).Should().BeOneOf([200, 400], await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
     [InlineData("""{"amount":"1.00","amount":"2.00"}""", "amount")]
     [InlineData("""{"amount":"1.00","Amount":"2.00"}""", "amount")]
     [InlineData("""{"amount":"1.00","reference":"a","REFERENCE":"b"}""", "reference")]

@@ -24,6 +24,11 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         }
 
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (Problems.Find(problem.Type)?.RetryAfterSeconds is { } retryAfter)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -80,18 +85,7 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
     };
 
     /// <summary>Lock waits and pool exhaustion surface as a TimeoutException somewhere in the chain.</summary>
-    private static bool IsTimeout(Exception exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is TimeoutException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsTimeout(Exception exception) => ExceptionChain.Of(exception).Any(current => current is TimeoutException);
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

@@ -70,6 +70,13 @@ services.AddMarten(options =>
     .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
+services.AddSingleton<UnavailableLog>();
+if (embedded is not null)
+{
+    // Development mode: the API owns its database server and brings it back if it dies.
+    services.AddSingleton(embedded);
+    services.AddHostedService<EmbeddedPostgresWatchdog>();
+}
 services.AddSingleton(provider => provider.GetRequiredService<IDocumentStore>().Options.Serializer());
 services.AddSingleton<ProjectionRebuilder>();
 services.AddSingleton<RebuildJournal>();

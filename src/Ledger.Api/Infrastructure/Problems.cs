@@ -35,6 +35,8 @@ public static class Problems
     public static readonly ProblemKind RebuildNotFound = new("rebuild-not-found", 404, "The projection has no rebuild with this id.");
     public static readonly ProblemKind RebuildInProgress = new("rebuild-in-progress", 409, "The projection is already being rebuilt.");
     public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.", RetryAfterSeconds: 1);
+    public static readonly ProblemKind DatabaseUnavailable =
+        new("database-unavailable", 503, "The database is unavailable; retry shortly.", RetryAfterSeconds: 5);
     public static readonly ProblemKind Internal = new("internal-error", 500, "An unexpected error occurred.");
 
     public static ProblemKind? Find(string? type) => All.FirstOrDefault(kind => kind.Type == type);
@@ -43,7 +45,7 @@ public static class Problems
     [
         Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
-        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, Internal,
+        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, DatabaseUnavailable, Internal,
     ];
 }
 

@@ -26,6 +26,7 @@ using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using OpenTelemetry.Metrics;
 using Marten;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 // Settings ship beside the binary, so the API starts the same from any working directory; relative paths in them (the
@@ -69,6 +70,13 @@ services.AddMarten(options =>
     .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
+services.AddSingleton<UnavailableLog>();
+if (embedded is not null)
+{
+    // Development mode: the API owns its database server and brings it back if it dies.
+    services.AddSingleton(embedded);
+    services.AddHostedService<EmbeddedPostgresWatchdog>();
+}
 services.AddSingleton(provider => provider.GetRequiredService<IDocumentStore>().Options.Serializer());
 services.AddSingleton<ProjectionRebuilder>();
 services.AddSingleton<RebuildJournal>();
@@ -84,7 +92,7 @@ services.AddConsumers(builder.Configuration, kafkaOptions);
 services.AddMediator(options =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
-    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TimeLimitBehavior<,>)];
 });
 services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton);
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
@@ -100,6 +108,10 @@ services.AddSingleton<AuditQueries>();
 services.AddSingleton<IntegrityVerifier>();
 services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
     .Validate(options => options.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours.")
+    .ValidateOnStart();
+services.AddOptions<CommandOptions>().BindConfiguration(CommandOptions.Section)
+    .Validate<IOptions<IdempotencyOptions>>((commands, idempotency) => CommandOptions.FitsTheLease(commands, idempotency.Value),
+        "Commands:TimeLimit must be positive and at most half of Idempotency:Lease, so that a command ends while it holds its key.")
     .ValidateOnStart();
 services.AddHostedService<IdempotencyJanitor>();
 

@@ -17,6 +17,9 @@ public sealed record IdempotentCommand(int Status, Func<object, string?>? Locati
 public sealed class IdempotencyScope
 {
     public string? Key { get; set; }
+
+    /// <summary>The fencing token of this request's lease: only its holder may complete or release the key.</summary>
+    public Guid Token { get; set; }
     public IdempotentCommand? Command { get; set; }
     public bool Completed { get; set; }
 }
@@ -31,31 +34,58 @@ public sealed class IdempotencyOptions
     /// <summary>How long a finished response is kept for replays. Never less than 24 hours.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(48);
 
-    /// <summary>How long a reservation protects a running request; a crashed request's key frees after this.</summary>
+    /// <summary>
+    /// How long a reservation protects a running request; a crashed request's key frees after this. Commands are cut off
+    /// well before (<see cref="CommandOptions.TimeLimit"/>), and a request that still outlives its lease cannot commit (ADR-009).
+    /// </summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>
 /// Writes the response of a command in the same database transaction as its events, then commits.
-/// Handlers call this instead of <c>SaveChangesAsync</c>.
+/// Handlers call this instead of <c>SaveChangesAsync</c>. The write is fenced by the request's lease token: when a retry
+/// took the key over, the transaction rolls back and the request is answered 409 (ADR-009).
 /// </summary>
 public sealed class CommandCommit(IdempotencyScope scope, IOptions<JsonOptions> json)
 {
+    private const string Table = $"{LedgerStore.Schema}.{IdempotencyTable.Name}";
+
     public async Task SaveAsync<TResponse>(IDocumentSession session, TResponse response, CancellationToken cancellationToken)
         where TResponse : notnull
     {
         ArgumentNullException.ThrowIfNull(session);
         if (scope is { Key: { } key, Command: { } command })
         {
-            var stored = Describe(command, response, json.Value.SerializerOptions);
-            session.QueueSqlCommand(
-                $"update {LedgerStore.Schema}.{IdempotencyTable.Name} set completed_at = now(), response_status = ?, " +
-                "response_body = ?, response_location = ? where key = ?",
-                stored.Status, stored.Body, stored.Location ?? (object)DBNull.Value, key);
+            await CompleteInTransactionAsync(session, key, Describe(command, response, json.Value.SerializerOptions), cancellationToken);
         }
 
         await session.SaveChangesAsync(cancellationToken);
         scope.Completed = true;
+    }
+
+    /// <summary>
+    /// Stores the response through the session's own connection and transaction, so it commits or rolls back with the events.
+    /// The update locks the row, and under read committed it re-reads a row that a concurrent takeover has just changed, so a
+    /// request whose token was replaced always updates zero rows; it then throws, and disposing the session rolls back.
+    /// Marten's queued SQL cannot report a row count, which is why this runs as a command of its own.
+    /// </summary>
+    private async Task CompleteInTransactionAsync(IDocumentSession session, string key, StoredResponse stored, CancellationToken cancellationToken)
+    {
+        await session.BeginTransactionAsync(cancellationToken);
+        await using var update = session.Connection!.CreateCommand();
+        update.CommandText = $"update {Table} set completed_at = now(), response_status = $3, response_body = $4, response_location = $5 " +
+                             "where key = $1 and lease_token = $2 and completed_at is null";
+        update.Parameters.Add(new NpgsqlParameter { Value = key });
+        update.Parameters.Add(new NpgsqlParameter { Value = scope.Token });
+        update.Parameters.Add(new NpgsqlParameter { Value = stored.Status });
+        update.Parameters.Add(new NpgsqlParameter { Value = stored.Body });
+        update.Parameters.Add(new NpgsqlParameter { Value = stored.Location ?? (object)DBNull.Value });
+        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+        {
+            throw new ProblemException(Problems.IdempotencyKeyInFlight,
+                $"This request outlived its lease on Idempotency-Key '{key}' and a retry took the key over, so this attempt " +
+                "had no effect. Retry with the same key to get the answer of the attempt that holds it.");
+        }
     }
 
     public static StoredResponse Describe(IdempotentCommand command, object response, JsonSerializerOptions options)
@@ -72,7 +102,8 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
     private const string Table = $"{LedgerStore.Schema}.{IdempotencyTable.Name}";
 
     public abstract record Reservation;
-    public sealed record Reserved : Reservation;
+    /// <summary>This request holds the key; <paramref name="Token"/> fences its completing write.</summary>
+    public sealed record Reserved(Guid Token) : Reservation;
     public sealed record Replay(StoredResponse Response) : Reservation;
     public sealed record Mismatch : Reservation;
     public sealed record InFlight : Reservation;
@@ -81,18 +112,21 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
     {
         var now = clock.GetUtcNow();
         var leaseEnd = now + options.Value.Lease;
+        var token = Guid.NewGuid();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using (var insert = new NpgsqlCommand(
-                         $"insert into {Table} (key, request_hash, created_at, locked_until) values ($1, $2, $3, $4) on conflict (key) do nothing",
+                         $"insert into {Table} (key, request_hash, created_at, locked_until, lease_token) values ($1, $2, $3, $4, $5) " +
+                         "on conflict (key) do nothing",
                          connection))
         {
             insert.Parameters.Add(new() { Value = key });
             insert.Parameters.Add(new() { Value = requestHash });
             insert.Parameters.Add(new() { Value = now });
             insert.Parameters.Add(new() { Value = leaseEnd });
+            insert.Parameters.Add(new() { Value = token });
             if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
             {
-                return new Reserved();
+                return new Reserved(token);
             }
         }
 
@@ -119,37 +153,52 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
 
         var lockedUntil = reader.GetFieldValue<DateTimeOffset>(5);
         await reader.DisposeAsync();
-        return lockedUntil > now ? new InFlight() : await TakeOverAsync(connection, key, now, leaseEnd, cancellationToken);
+        return lockedUntil > now ? new InFlight() : await TakeOverAsync(connection, key, (now, leaseEnd), token, cancellationToken);
     }
 
-    /// <summary>A reservation whose lease ran out belongs to a request that died; the first retry takes it over.</summary>
-    private static async Task<Reservation> TakeOverAsync(NpgsqlConnection connection, string key, DateTimeOffset now, DateTimeOffset leaseEnd, CancellationToken cancellationToken)
+    /// <summary>
+    /// A reservation whose lease ran out belongs to a request that died or is stuck; the first retry takes it over with a
+    /// new token, so that the old request, should it wake up, can neither complete nor release the key.
+    /// </summary>
+    private static async Task<Reservation> TakeOverAsync(NpgsqlConnection connection, string key, (DateTimeOffset Now, DateTimeOffset End) lease,
+        Guid token, CancellationToken cancellationToken)
     {
         await using var update = new NpgsqlCommand(
-            $"update {Table} set locked_until = $2 where key = $1 and completed_at is null and locked_until <= $3", connection);
+            $"update {Table} set locked_until = $2, lease_token = $4 where key = $1 and completed_at is null and locked_until <= $3", connection);
         update.Parameters.Add(new() { Value = key });
-        update.Parameters.Add(new() { Value = leaseEnd });
-        update.Parameters.Add(new() { Value = now });
-        return await update.ExecuteNonQueryAsync(cancellationToken) == 1 ? new Reserved() : new InFlight();
+        update.Parameters.Add(new() { Value = lease.End });
+        update.Parameters.Add(new() { Value = lease.Now });
+        update.Parameters.Add(new() { Value = token });
+        return await update.ExecuteNonQueryAsync(cancellationToken) == 1 ? new Reserved(token) : new InFlight();
     }
 
-    /// <summary>Stores a response for a command that finished without writing (a replay by transfer or account id).</summary>
-    public async Task CompleteAsync(string key, StoredResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a response for a command that finished without writing (a replay by transfer or account id). A request that
+    /// lost its lease stores nothing; its answer is still true, since it only repeats what was already written.
+    /// </summary>
+    public async Task CompleteAsync(string key, Guid token, StoredResponse response, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(response);
         await using var command = dataSource.CreateCommand(
-            $"update {Table} set completed_at = now(), response_status = $2, response_body = $3, response_location = $4 where key = $1 and completed_at is null");
+            $"update {Table} set completed_at = now(), response_status = $2, response_body = $3, response_location = $4 " +
+            "where key = $1 and lease_token = $5 and completed_at is null");
         command.Parameters.Add(new() { Value = key });
         command.Parameters.Add(new() { Value = response.Status });
         command.Parameters.Add(new() { Value = response.Body });
         command.Parameters.Add(new() { Value = response.Location ?? (object)DBNull.Value });
+        command.Parameters.Add(new() { Value = token });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Frees the key of a request that failed without effect, so that a retry runs it again.</summary>
-    public async Task ReleaseAsync(string key)
+    /// <summary>
+    /// Frees the key of a request that failed without effect, so that a retry runs it again; a request that lost its lease
+    /// must not free the key of the retry that took it over.
+    /// </summary>
+    public async Task ReleaseAsync(string key, Guid token)
     {
-        await using var command = dataSource.CreateCommand($"delete from {Table} where key = $1 and completed_at is null");
+        await using var command = dataSource.CreateCommand($"delete from {Table} where key = $1 and lease_token = $2 and completed_at is null");
         command.Parameters.Add(new() { Value = key });
+        command.Parameters.Add(new() { Value = token });
         await command.ExecuteNonQueryAsync(CancellationToken.None);
     }
 
@@ -216,7 +265,8 @@ public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope s
         var command = http.GetEndpoint()?.Metadata.GetMetadata<IdempotentCommand>()
                       ?? throw new InvalidOperationException("Idempotency filter on an endpoint without IdempotentCommand metadata.");
         var hash = IdempotencyStore.Hash(http.Request.Method, http.Request.Path, await ReadBodyAsync(http.Request));
-        switch (await store.ReserveAsync(key, hash, http.RequestAborted))
+        var reservation = await store.ReserveAsync(key, hash, http.RequestAborted);
+        switch (reservation)
         {
             case IdempotencyStore.Replay replay:
                 return new ReplayResult(replay.Response);
@@ -227,20 +277,21 @@ public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope s
         }
 
         scope.Key = key;
+        scope.Token = ((IdempotencyStore.Reserved)reservation).Token;
         scope.Command = command;
         try
         {
             var result = await next(context);
             if (!scope.Completed && result is IValueHttpResult { Value: { } value } and IStatusCodeHttpResult { StatusCode: >= 200 and < 300 })
             {
-                await store.CompleteAsync(key, CommandCommit.Describe(command, value, json.Value.SerializerOptions), CancellationToken.None);
+                await store.CompleteAsync(key, scope.Token, CommandCommit.Describe(command, value, json.Value.SerializerOptions), CancellationToken.None);
             }
 
             return result;
         }
         catch when (!scope.Completed)
         {
-            await store.ReleaseAsync(key);
+            await store.ReleaseAsync(key, scope.Token);
             throw;
         }
     }

@@ -10,20 +10,31 @@ namespace Ledger.Api.Infrastructure;
 
 /// <summary>
 /// Turns every failure into an RFC 9457 problem: malformed input 400, business rejections 422 (each its own type),
-/// expected outcomes (404, 409, 412) as raised, and anything else a logged 500.
+/// expected outcomes (404, 409, 412) as raised, an overloaded or unreachable database 503 (counted, not logged one by one),
+/// and anything else a logged 500.
 /// </summary>
-public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogger<ProblemHandler> logger) : IExceptionHandler
+public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogger<ProblemHandler> logger, UnavailableLog unavailable)
+    : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
         var problem = Describe(exception);
-        if (problem.Status >= 500)
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            unavailable.Record(problem.Type!, exception);
+        }
+        else if (problem.Status >= 500)
         {
             logger.LogError(exception, "Request {Method} {Path} failed", httpContext.Request.Method, httpContext.Request.Path);
         }
 
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (Problems.Find(problem.Type)?.RetryAfterSeconds is { } retryAfter)
+        {
+            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -76,23 +87,14 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         ProblemException known => From(known.Kind, known.Message),
         Rejection rejection => From(KindOf(rejection), rejection.Message),
         StreamLockedException => From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
+        _ when DatabaseAvailability.IsUnavailable(exception) =>
+            From(Problems.DatabaseUnavailable, "The database cannot be reached or is restarting; nothing was recorded by this request."),
         _ when IsTimeout(exception) => From(Problems.Busy, "The database did not answer within the time limit."),
         _ => From(Problems.Internal, "The server failed to process the request; it has been logged."),
     };
 
     /// <summary>Lock waits and pool exhaustion surface as a TimeoutException somewhere in the chain.</summary>
-    private static bool IsTimeout(Exception exception)
-    {
-        for (Exception? current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is TimeoutException)
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
+    private static bool IsTimeout(Exception exception) => ExceptionChain.Of(exception).Any(current => current is TimeoutException);
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

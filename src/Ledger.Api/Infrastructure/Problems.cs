@@ -1,7 +1,10 @@
 namespace Ledger.Api.Infrastructure;
 
-/// <summary>One kind of error the API reports, with its stable RFC 9457 <c>type</c> URI (documented in docs/api.md).</summary>
-public sealed record ProblemKind(string Slug, int Status, string Title)
+/// <summary>
+/// One kind of error the API reports, with its stable RFC 9457 <c>type</c> URI (documented in docs/api.md). A kind that
+/// asks the client to come back (every 503) says after how many seconds, sent as <c>Retry-After</c>.
+/// </summary>
+public sealed record ProblemKind(string Slug, int Status, string Title, int? RetryAfterSeconds = null)
 {
     public string Type => $"/problems/{Slug}";
 }
@@ -31,19 +34,23 @@ public static class Problems
     public static readonly ProblemKind ProjectionNotFound = new("projection-not-found", 404, "There is no projection with this name.");
     public static readonly ProblemKind RebuildNotFound = new("rebuild-not-found", 404, "The projection has no rebuild with this id.");
     public static readonly ProblemKind RebuildInProgress = new("rebuild-in-progress", 409, "The projection is already being rebuilt.");
-    public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.");
+    public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.", RetryAfterSeconds: 1);
+    public static readonly ProblemKind DatabaseUnavailable =
+        new("database-unavailable", 503, "The database is unavailable; retry shortly.", RetryAfterSeconds: 5);
     public static readonly ProblemKind Internal = new("internal-error", 500, "An unexpected error occurred.");
+
+    public static ProblemKind? Find(string? type) => All.FirstOrDefault(kind => kind.Type == type);
 
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
         Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
-        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, Internal,
+        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, DatabaseUnavailable, Internal,
     ];
 }
 
 /// <summary>An expected outcome that is not a success (unknown account, conflict, stale version): answered with its problem.</summary>
-public sealed class ProblemException(ProblemKind kind, string detail) : Exception(detail)
+public sealed class ProblemException(ProblemKind kind, string detail, Exception? innerException = null) : Exception(detail, innerException)
 {
     public ProblemKind Kind { get; } = kind;
 

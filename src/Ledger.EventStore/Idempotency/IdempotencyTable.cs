@@ -17,6 +17,8 @@ public static class IdempotencyTable
         table.AddColumn<string>("request_hash").NotNull();
         table.AddColumn<DateTimeOffset>("created_at").NotNull();
         table.AddColumn<DateTimeOffset>("locked_until").NotNull();
+        // A new random token each time a request reserves or takes over the key: the fencing token of ADR-009.
+        table.AddColumn<Guid>("lease_token");
         table.AddColumn<DateTimeOffset>("completed_at");
         table.AddColumn<int>("response_status");
         table.AddColumn("response_body", "text");

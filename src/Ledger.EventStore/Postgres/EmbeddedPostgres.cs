@@ -53,21 +53,24 @@ public sealed partial class EmbeddedPostgres : IDisposable
     private const int ServerLogTailLines = 20;
 
     private readonly PostgresBinaries _binaries;
+    private readonly EmbeddedPostgresOptions _options;
     private readonly bool _deleteOnStop;
-    private readonly bool _ownsServer;
     private readonly ILogger _logger;
+    private readonly Lock _restartGate = new();
+    private bool _ownsServer;
     private int _disposed;
 
-    private EmbeddedPostgres(PostgresBinaries binaries, string dataDirectory, int port, string database, bool deleteOnStop,
-        bool ownsServer, ILogger logger)
+    private EmbeddedPostgres(PostgresBinaries binaries, EmbeddedPostgresOptions options, string dataDirectory, int port, bool ownsServer,
+        ILogger logger)
     {
         _binaries = binaries;
-        _deleteOnStop = deleteOnStop;
+        _options = options;
+        _deleteOnStop = options.DeleteOnStop;
         _ownsServer = ownsServer;
         _logger = logger;
         DataDirectory = dataDirectory;
         Port = port;
-        ConnectionString = BuildConnectionString(port, database);
+        ConnectionString = BuildConnectionString(port, options.Database);
         AdminConnectionString = BuildConnectionString(port, SuperUser);
     }
 
@@ -116,7 +119,7 @@ public sealed partial class EmbeddedPostgres : IDisposable
                 File.WriteAllText(OwnerFile(dataDirectory), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            var server = new EmbeddedPostgres(binaries, dataDirectory, port.Value, options.Database, options.DeleteOnStop, owns, logger);
+            var server = new EmbeddedPostgres(binaries, options, dataDirectory, port.Value, owns, logger);
             server.CreateDatabaseIfMissing(options.Database);
             Log.Listening(logger, Loopback, port.Value, dataDirectory, options.Database);
             return server;
@@ -129,6 +132,30 @@ public sealed partial class EmbeddedPostgres : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the server again on the same folder and port when no postmaster runs there any more (it crashed or was
+    /// killed); returns whether it did. PostgreSQL recovers from its write-ahead log on start. A start fails while
+    /// backends of the dead postmaster still hold its shared memory; they exit on their own within moments, so the caller
+    /// simply tries again. The process that restarted the server owns it from then on and stops it on exit.
+    /// </summary>
+    public bool RestartIfStopped()
+    {
+        lock (_restartGate)
+        {
+            if (Volatile.Read(ref _disposed) != 0 ||
+                Run(_binaries.PgCtl, ["status", "-D", DataDirectory], CommandTimeoutSeconds, asPostgres: true).ExitCode == 0)
+            {
+                return false;
+            }
+
+            Log.Restarting(_logger, DataDirectory, Port);
+            StartServer(_binaries, DataDirectory, Port, _options, _logger);
+            _ownsServer = true;
+            File.WriteAllText(OwnerFile(DataDirectory), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            return true;
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -136,13 +163,17 @@ public sealed partial class EmbeddedPostgres : IDisposable
             return;
         }
 
-        if (!_ownsServer)
+        // A restart in progress finishes first, so that the server it started is stopped too.
+        lock (_restartGate)
         {
-            return;
-        }
+            if (!_ownsServer)
+            {
+                return;
+            }
 
-        StopAndDelete(_binaries, DataDirectory, _deleteOnStop, _logger);
-        File.Delete(OwnerFile(DataDirectory));
+            StopAndDelete(_binaries, DataDirectory, _deleteOnStop, _logger);
+            File.Delete(OwnerFile(DataDirectory));
+        }
     }
 
     /// <summary>Beside the data folder (PostgreSQL owns the folder itself): the id of the process that stops the server.</summary>
@@ -565,6 +596,9 @@ public sealed partial class EmbeddedPostgres : IDisposable
 
         [LoggerMessage(LogLevel.Information, "Created database {Database}")]
         public static partial void CreatedDatabase(ILogger logger, string database);
+
+        [LoggerMessage(LogLevel.Warning, "No PostgreSQL server runs on {DataDirectory} any more; starting it again on port {Port}")]
+        public static partial void Restarting(ILogger logger, string dataDirectory, int port);
 
         [LoggerMessage(LogLevel.Information, "Stopped PostgreSQL on {DataDirectory}")]
         public static partial void StoppedServer(ILogger logger, string dataDirectory);

@@ -56,7 +56,10 @@ public sealed class ConcurrencyTests(LedgerApiFactory factory)
         var responses = await Task.WhenAll(transfers.Select(transfer => _teller.Http.PostAsJsonAsync("/api/v1/transfers", transfer)));
 
         var statuses = responses.Select(response => response.StatusCode).ToList();
-        statuses.Should().OnlyContain(status => status == HttpStatusCode.Created || status == HttpStatusCode.UnprocessableEntity);
+        // On a loaded machine the last of a thousand transfers queued on ten accounts can wait past the command time limit
+        // (Commands:TimeLimit, ADR-009): such a transfer is a 503 that recorded nothing, and the sums below must still hold.
+        statuses.Should().OnlyContain(status => status == HttpStatusCode.Created || status == HttpStatusCode.UnprocessableEntity ||
+                                                status == HttpStatusCode.ServiceUnavailable);
         statuses.Count(status => status == HttpStatusCode.Created).Should().BeGreaterThan(500);
         var balances = new List<decimal>();
         foreach (var id in accounts)

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Ledger.EventStore.Postgres;
+using Ledger.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Ledger.Api.Tests;
+
+/// <summary>
+/// Development mode: the API runs its own embedded PostgreSQL. When that server dies (kill -9 of the postmaster), requests
+/// are answered 503 with Retry-After, never 500, and the API starts the server again by itself.
+/// </summary>
+public sealed class PostgresCrashTests
+{
+    [Fact]
+    public async Task KilledEmbeddedPostgres_IsAnsweredUnavailableWithRetryAfter_UntilTheApiHasRestartedIt()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-crash-{Guid.NewGuid():N}");
+        try
+        {
+            var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string>
+            {
+                ["ConnectionStrings__Ledger"] = "",
+                ["Postgres__DataDirectory"] = dataDirectory,
+                ["Kafka__ConsumersEnabled"] = "false",
+            });
+            await using (api)
+            {
+                using var http = new HttpClient { BaseAddress = address };
+                var accountId = await OpenAccountAsync(http);
+                (await DepositAsync(http, accountId)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+                KillPostmaster(dataDirectory);
+                var unavailable = await DepositUntilServedAgainAsync(http, accountId);
+
+                unavailable.Should().NotBeEmpty("requests between the crash and the restart find no database");
+                unavailable.Should().OnlyContain(answer => answer.Type == "/problems/database-unavailable" && answer.RetryAfter != null);
+                api.Output.Should().NotContain(line => line.Contains("Ledger.Api.Infrastructure.ProblemHandler", StringComparison.Ordinal),
+                    "an outage is not a bug: no error with a stack trace per request");
+                api.Output.Count(line => line.Contains("Answering 503", StringComparison.Ordinal)).Should()
+                    .BeLessThanOrEqualTo(unavailable.Count).And.BeLessThan(10, "the first of each kind is logged, the rest counted");
+            }
+        }
+        finally
+        {
+            // The API is gone; adopt the server it left running and stop it, deleting the folder.
+            EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, DeleteOnStop = true },
+                NullLogger.Instance).Dispose();
+        }
+    }
+
+    private sealed record Unavailable(string? Type, TimeSpan? RetryAfter);
+
+    /// <summary>Deposits again and again until one succeeds; returns the 503 answers seen before. Any other answer fails.</summary>
+    private static async Task<List<Unavailable>> DepositUntilServedAgainAsync(HttpClient http, Guid accountId)
+    {
+        var unavailable = new List<Unavailable>();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            using var response = await DepositAsync(http, accountId);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return unavailable;
+            }
+
+            response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable, "the body was {0}", text);
+            unavailable.Add(new Unavailable(JsonDocument.Parse(text).RootElement.GetProperty("type").GetString(),
+                response.Headers.RetryAfter?.Delta));
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"The ledger did not serve again within 60 s of the crash; {unavailable.Count} answers were 503.");
+    }
+
+    private static void KillPostmaster(string dataDirectory)
+    {
+        // postmaster.pid line 1 is the postmaster's process id.
+        var pid = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);
+        using var postmaster = Process.GetProcessById(pid);
+        postmaster.Kill();
+        postmaster.WaitForExit();
+    }
+
+    private static async Task<Guid> OpenAccountAsync(HttpClient http)
+    {
+        using var response = await http.PostAsJsonAsync("/api/v1/accounts", new { owner = "Ada Lovelace", currency = "EUR" });
+        response.StatusCode.Should().Be(HttpStatusCode.Created);
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("accountId").GetGuid();
+    }
+
+    private static Task<HttpResponseMessage> DepositAsync(HttpClient http, Guid accountId) =>
+        http.PostAsJsonAsync($"/api/v1/accounts/{accountId}/deposits", new { amount = "1.00" });
+}

@@ -213,6 +213,15 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         }
 
         /// <summary>
+        /// Every append of an account event locks its stream's row (or inserts it) before it reads or writes any model
+        /// table, and keeps that lock to its commit. Waiting for this lock lets the appends in flight finish (they need
+        /// nothing the switch holds) and queues new ones at their first step, so afterwards only readers hold the model's
+        /// table. Taking a lock the appends take later (mt_events, as before) while they hold the model's table for reading
+        /// made a cycle that starved the switch under sustained writes (ADR-007). Readers of mt_streams are not blocked.
+        /// </summary>
+        private const string AppendsStopped = $"lock table {LedgerStore.Schema}.mt_streams in exclusive mode";
+
+        /// <summary>
         /// Takes the locks first (any failure to get them changes nothing and is retried), then applies the last events,
         /// checks, renames and commits. Appends wait only for this short step; readers of other models never wait.
         /// </summary>
@@ -231,7 +240,8 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
                     }
                     else
                     {
-                        await ExecuteAsync(connection, $"lock table {LedgerStore.Schema}.mt_events in exclusive mode", cancellation);
+                        // Appends stop here, before the model's table is locked: see AppendsStopped.
+                        await ExecuteAsync(connection, AppendsStopped, cancellation);
                     }
 
                     await ExecuteAsync(connection, $"lock table {_shadow.QualifiedLive} in access exclusive mode", cancellation);

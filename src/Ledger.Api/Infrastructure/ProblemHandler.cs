@@ -5,6 +5,8 @@ using Ledger.Domain.Accounts;
 using Marten.Exceptions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+using Npgsql;
 
 namespace Ledger.Api.Infrastructure;
 
@@ -14,6 +16,9 @@ namespace Ledger.Api.Infrastructure;
 /// </summary>
 public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogger<ProblemHandler> logger) : IExceptionHandler
 {
+    /// <summary>How long a client is asked to wait before retrying a busy answer (503); lock conflicts clear within it.</summary>
+    private const string BusyRetryAfterSeconds = "1";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
@@ -24,6 +29,11 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         }
 
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable && !httpContext.Response.Headers.ContainsKey(HeaderNames.RetryAfter))
+        {
+            httpContext.Response.Headers.RetryAfter = BusyRetryAfterSeconds;
+        }
+
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,
@@ -75,6 +85,8 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         ProblemException known => From(known.Kind, known.Message),
         Rejection rejection => From(KindOf(rejection), rejection.Message),
         StreamLockedException => From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
+        _ when IsLockConflict(exception) => From(Problems.Busy,
+            "The transaction met a lock conflict (a deadlock or a lock timeout) and was rolled back; nothing was changed, retry it."),
         _ when IsTimeout(exception) => From(Problems.Busy, "The database did not answer within the time limit."),
         _ => From(Problems.Internal, "The server failed to process the request; it has been logged."),
     };
@@ -92,6 +104,11 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
 
         return false;
     }
+
+    /// <summary>PostgreSQL rolled the transaction back to resolve a lock conflict (40P01, 55P03): nothing was written.</summary>
+    private static bool IsLockConflict(Exception exception) =>
+        exception is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable }
+        || (exception.InnerException is { } inner && IsLockConflict(inner));
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

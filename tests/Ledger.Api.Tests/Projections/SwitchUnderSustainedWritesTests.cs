@@ -51,6 +51,52 @@ public sealed class SwitchUnderSustainedWritesTests(ProjectionsFixture fixture)
         (await _teller.GetOkAsync("/api/v1/ledger/balances")).GetProperty("balanced").GetBoolean().Should().BeTrue();
     }
 
+    [Fact]
+    public async Task TellerChosenAsADeadlockVictim_GetsBusyWithRetryAfter_AndNothingIsWritten()
+    {
+        var x = await _teller.OpenFundedAccountAsync("10.00");
+        var y = await _teller.OpenFundedAccountAsync("10.00");
+        // A transfer locks its streams in ascending id order: it gets the first and waits for the second, held here.
+        var (first, second) = x.CompareTo(y) < 0 ? (x, y) : (y, x);
+        await using var holder = await fixture.DataSource.OpenConnectionAsync();
+        await using var hold = await holder.BeginTransactionAsync();
+        await LockStreamAsync(holder, second);
+        var transfer = _teller.TransferRawAsync(new { fromAccountId = first, toAccountId = second, amount = "1.00" });
+        await WaitForLockWaitersAsync(1);
+
+        // Closing the cycle: the transfer has waited longer, so its deadlock check runs first and rolls it back.
+        await LockStreamAsync(holder, first);
+        using var response = await transfer;
+        await hold.RollbackAsync();
+
+        await Teller.ExpectProblem(response, HttpStatusCode.ServiceUnavailable, "/problems/busy");
+        response.Headers.RetryAfter.Should().NotBeNull();
+        (await _teller.BalanceAsync(first)).Should().Be(10.00m);
+        (await _teller.BalanceAsync(second)).Should().Be(10.00m);
+        using var retry = await _teller.TransferRawAsync(new { fromAccountId = first, toAccountId = second, amount = "1.00" });
+        retry.StatusCode.Should().Be(HttpStatusCode.Created, "the retry the 503 asks for succeeds");
+    }
+
+    private static async Task LockStreamAsync(Npgsql.NpgsqlConnection connection, Guid streamId)
+    {
+        await using var command = new Npgsql.NpgsqlCommand("select 1 from ledger.mt_streams where id = $1 for update", connection)
+        {
+            Parameters = { new Npgsql.NpgsqlParameter { Value = streamId } },
+        };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task WaitForLockWaitersAsync(long count)
+    {
+        const string Waiters = "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'";
+        for (var attempt = 0; attempt < 200 && await fixture.ScalarAsync<long>(Waiters) < count; attempt++)
+        {
+            await Task.Delay(50);
+        }
+
+        (await fixture.ScalarAsync<long>(Waiters)).Should().BeGreaterThanOrEqualTo(count);
+    }
+
     /// <summary>Tellers transferring between random accounts in a loop, each answer checked, until stopped.</summary>
     private sealed class TellerLoad(Teller teller, IReadOnlyList<Guid> accounts) : IAsyncDisposable
     {

@@ -264,6 +264,33 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     }
 
     [Fact]
+    public async Task RunWhoseProcessDied_ShowsAbandonedAtOnce_AndTheNextRunProceeds()
+    {
+        await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        var id = Guid.NewGuid();
+        var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
+        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Find("daily-volumes")!, RebuildKind.Rebuild,
+            CancellationToken.None);
+        lease.Should().NotBeNull();
+        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");
+
+        // A killed process: its lock session ends without a word, as pg_terminate_backend ends it here.
+        var pid = await fixture.ScalarAsync<int>("select lock_pid from ledger.projection_rebuilds where id = $1", id);
+        (await fixture.ScalarAsync<bool>("select pg_terminate_backend($1, 10000)", pid)).Should().BeTrue();
+
+        var view = await _teller.GetOkAsync(location.ToString());
+        view.GetProperty("state").GetString().Should().Be("abandoned", "got {0}", view);
+        view.GetProperty("error").GetString().Should().Contain("stopped");
+        view.GetProperty("finishedAt").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
+        (await _teller.GetOkAsync("/api/v1/projections")).EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "daily-volumes").GetProperty("status").GetString().Should().NotBe("rebuilding");
+
+        var next = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync("daily-volumes"));
+        next.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", next);
+        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("failed", "the next run journals it");
+    }
+
+    [Fact]
     public async Task TwoRequestsAtOnce_StartOneRebuild()
     {
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);

@@ -141,20 +141,20 @@ public sealed class ProjectionCommandTests
         var ledger = await SeededAsync();
         var before = await Sql.ScalarAsync<string>(ledger.ConnectionString,
             "select md5(string_agg(data::text, ',' order by id)) from ledger.mt_doc_account");
-        // A share lock on the events lets the replay read them but keeps the switch from locking them, so the rebuild waits
-        // (retrying) at its last step, where the test cancels it.
+        // A share lock on the streams lets the replay read them but keeps the switch from stopping appends, so the rebuild
+        // waits (retrying) at its last step, where the test cancels it.
         await using var blocker = new NpgsqlConnection(ledger.ConnectionString);
         await blocker.OpenAsync();
         await using var transaction = await blocker.BeginTransactionAsync();
-        await using (var lockEvents = new NpgsqlCommand("lock table ledger.mt_events in share mode", blocker, transaction))
+        await using (var lockStreams = new NpgsqlCommand("lock table ledger.mt_streams in share mode", blocker, transaction))
         {
-            await lockEvents.ExecuteNonQueryAsync();
+            await lockStreams.ExecuteNonQueryAsync();
         }
 
         using var cancellation = new CancellationTokenSource();
         var run = ledger.RunAsync(["projections", "rebuild", "accounts"], cancellation.Token);
         await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(ledger.ConnectionString,
-            "select count(*) from pg_stat_activity where datname = current_database() and query like 'lock table ledger.mt_events in exclusive mode%'") > 0);
+            "select count(*) from pg_stat_activity where datname = current_database() and query like 'lock table ledger.mt_streams in exclusive mode%'") > 0);
         await cancellation.CancelAsync();
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         await transaction.RollbackAsync();

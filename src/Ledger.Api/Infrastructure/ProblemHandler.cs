@@ -5,6 +5,7 @@ using Ledger.Domain.Accounts;
 using Marten.Exceptions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 
 namespace Ledger.Api.Infrastructure;
 
@@ -89,12 +90,18 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
         StreamLockedException => From(Problems.Busy, "An account involved is locked by other work for longer than the wait limit."),
         _ when DatabaseAvailability.IsUnavailable(exception) =>
             From(Problems.DatabaseUnavailable, "The database cannot be reached or is restarting; nothing was recorded by this request."),
+        _ when IsLockConflict(exception) => From(Problems.Busy,
+            "The transaction met a lock conflict (a deadlock or a lock timeout) and was rolled back; nothing was changed, retry it."),
         _ when IsTimeout(exception) => From(Problems.Busy, "The database did not answer within the time limit."),
         _ => From(Problems.Internal, "The server failed to process the request; it has been logged."),
     };
 
     /// <summary>Lock waits and pool exhaustion surface as a TimeoutException somewhere in the chain.</summary>
     private static bool IsTimeout(Exception exception) => ExceptionChain.Of(exception).Any(current => current is TimeoutException);
+
+    /// <summary>PostgreSQL rolled the transaction back to resolve a lock conflict (40P01, 55P03): nothing was written.</summary>
+    private static bool IsLockConflict(Exception exception) => ExceptionChain.Of(exception)
+        .Any(current => current is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable });
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

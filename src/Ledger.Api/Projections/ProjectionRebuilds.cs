@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Ledger.EventStore.Projections;
-using Npgsql;
 
 namespace Ledger.Api.Projections;
 
@@ -9,7 +8,6 @@ namespace Ledger.Api.Projections;
 /// the projection's PostgreSQL lock keeps other processes (the CLI) out as well. Progress is in the rebuild journal.
 /// </summary>
 public sealed partial class ProjectionRebuilds(
-    NpgsqlDataSource dataSource,
     ProjectionRebuilder rebuilder,
     RebuildJournal journal,
     IHostApplicationLifetime lifetime,
@@ -27,22 +25,11 @@ public sealed partial class ProjectionRebuilds(
             return null;
         }
 
-        RebuildRecord? started;
+        RebuildLease? lease;
         try
         {
-            await using (var connection = await dataSource.OpenConnectionAsync(cancellation))
-            {
-                if (await ProjectionLock.IsHeldAsync(connection, projection.Name, cancellation))
-                {
-                    _running.TryRemove(projection.Name, out _);
-                    return null;
-                }
-            }
-
-            // The row exists before the response, so the Location answers at once.
-            await journal.StartAsync(id, projection.Name, RebuildKind.Rebuild, cancellation);
-            started = await journal.FindAsync(id, cancellation)
-                      ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
+            // The lock is taken before the run is journaled, so the journal never shows this run without its lock.
+            lease = await rebuilder.TryBeginAsync(id, projection, RebuildKind.Rebuild, cancellation);
         }
         catch
         {
@@ -50,33 +37,37 @@ public sealed partial class ProjectionRebuilds(
             throw;
         }
 
-        _ = Task.Run(() => RunAsync(id, projection), CancellationToken.None);
-        return started;
+        if (lease is null)
+        {
+            _running.TryRemove(projection.Name, out _);
+            return null;
+        }
+
+        // The background run owns the lease from here and releases it however it ends.
+        _ = Task.Run(() => RunAsync(lease), CancellationToken.None);
+        return await journal.FindAsync(id, CancellationToken.None)
+               ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
     }
 
-    private async Task RunAsync(Guid id, ReplayProjection projection)
+    private async Task RunAsync(RebuildLease lease)
     {
+        var name = lease.Projection.Name;
         try
         {
-            var outcome = await rebuilder.RunAsync(id, projection, RebuildKind.Rebuild, progress: null, lifetime.ApplicationStopping);
-            LogRebuilt(projection.Name, outcome.Events, outcome.EventsPerSecond);
-        }
-        catch (ProjectionBusyException busy)
-        {
-            // Another process took the lock between the check and the run.
-            await journal.FinishAsync(id, RebuildState.Failed, progress: null, differences: null, busy.Message);
+            var outcome = await rebuilder.RunAsync(lease, progress: null, lifetime.ApplicationStopping);
+            LogRebuilt(name, outcome.Events, outcome.EventsPerSecond);
         }
         catch (OperationCanceledException)
         {
-            LogCancelled(projection.Name);
+            LogCancelled(name);
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            LogFailed(failure, projection.Name);
+            LogFailed(failure, name);
         }
         finally
         {
-            _running.TryRemove(projection.Name, out _);
+            _running.TryRemove(name, out _);
         }
     }
 

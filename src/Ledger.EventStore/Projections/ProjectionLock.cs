@@ -40,7 +40,14 @@ public sealed class ProjectionLock : IAsyncDisposable
         if (_connection.State == System.Data.ConnectionState.Open)
         {
             await using var command = Command("select pg_advisory_unlock(@space, hashtext('ledger.projection:' || @name))", _connection, _projection);
-            await command.ExecuteScalarAsync(CancellationToken.None);
+            try
+            {
+                await command.ExecuteScalarAsync(CancellationToken.None);
+            }
+            catch (NpgsqlException) when (_connection.State != System.Data.ConnectionState.Open)
+            {
+                // The session is gone (terminated, network lost), and its lock went with it.
+            }
         }
     }
 

@@ -25,46 +25,95 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
     private readonly EventReader _events = new(serializer);
     private readonly RebuildJournal _journal = new(dataSource, time);
 
+    /// <summary>Takes the projection's lock, then runs; <see cref="ProjectionBusyException"/> when another run holds it.</summary>
     public async Task<RebuildOutcome> RunAsync(Guid id, ReplayProjection projection, RebuildKind kind,
         IProgress<RebuildProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
-        var run = new Run(this, id, projection, kind, progress);
+        var lease = await TryBeginAsync(id, projection, kind, cancellation) ?? throw new ProjectionBusyException(projection.Name);
+        return await RunAsync(lease, progress, cancellation);
+    }
+
+    /// <summary>
+    /// Takes the projection's lock and journals the run as running with the lock session's identity, in that order, so
+    /// a journaled run is never without its lock; null when another run (in any process) holds the lock.
+    /// </summary>
+    public async Task<RebuildLease?> TryBeginAsync(Guid id, ReplayProjection projection, RebuildKind kind, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        var connection = await _dataSource.OpenConnectionAsync(cancellation);
+        var held = await TryTakeLockAsync(connection, projection.Name, cancellation);
+        if (held is null)
+        {
+            return null;
+        }
+
+        var lease = new RebuildLease(id, projection, kind, connection, held);
+        try
+        {
+            await _journal.StartAsync(id, projection.Name, kind, connection.ProcessID, cancellation);
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            throw;
+        }
+
+        return lease;
+    }
+
+    /// <summary>Runs a begun rebuild or verification to its end, journals how it ended and releases the lease.</summary>
+    public async Task<RebuildOutcome> RunAsync(RebuildLease lease, IProgress<RebuildProgress>? progress, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var run = new Run(this, lease.Id, lease.Projection, lease.Kind, progress);
         RebuildOutcome outcome;
         try
         {
-            outcome = await RunLockedAsync(run, projection, cancellation);
+            await using (lease)
+            {
+                try
+                {
+                    outcome = await run.ExecuteAsync(cancellation);
+                }
+                finally
+                {
+                    await run.DropShadowAsync();
+                }
+            }
         }
-        catch (OperationCanceledException) when (run.Started)
+        catch (OperationCanceledException)
         {
-            await _journal.FinishAsync(id, RebuildState.Cancelled, run.Latest, differences: null, "Cancelled; the previous model is unchanged.");
+            await _journal.FinishAsync(lease.Id, RebuildState.Cancelled, run.Latest, differences: null, "Cancelled; the previous model is unchanged.");
             throw;
         }
-        catch (Exception failure) when (run.Started)
+        catch (Exception failure)
         {
-            await _journal.FinishAsync(id, RebuildState.Failed, run.Latest, differences: null, failure.Message);
+            await _journal.FinishAsync(lease.Id, RebuildState.Failed, run.Latest, differences: null, failure.Message);
             throw;
         }
 
         // Journaled only once the lock is released, so whoever reads "succeeded" may start the next run at once.
-        await _journal.FinishAsync(id, RebuildState.Succeeded, run.Latest, outcome.Differences, error: null);
+        await _journal.FinishAsync(lease.Id, RebuildState.Succeeded, run.Latest, outcome.Differences, error: null);
         return outcome;
     }
 
-    private async Task<RebuildOutcome> RunLockedAsync(Run run, ReplayProjection projection, CancellationToken cancellation)
+    private static async Task<ProjectionLock?> TryTakeLockAsync(NpgsqlConnection connection, string projection, CancellationToken cancellation)
     {
-        await using var lockConnection = await _dataSource.OpenConnectionAsync(cancellation);
-        await using var held = await ProjectionLock.TryTakeAsync(lockConnection, projection.Name, cancellation)
-                               ?? throw new ProjectionBusyException(projection.Name);
-        await _journal.StartAsync(run.Id, projection.Name, run.Kind, cancellation);
-        run.Started = true;
         try
         {
-            return await run.ExecuteAsync(cancellation);
+            var held = await ProjectionLock.TryTakeAsync(connection, projection, cancellation);
+            if (held is null)
+            {
+                await connection.DisposeAsync();
+            }
+
+            return held;
         }
-        finally
+        catch
         {
-            await run.DropShadowAsync();
+            await connection.DisposeAsync();
+            throw;
         }
     }
 
@@ -83,13 +132,6 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         private TimeSpan _lastJournal = TimeSpan.Zero;
 
         public RebuildProgress? Latest { get; private set; }
-
-        public Guid Id => id;
-
-        public RebuildKind Kind => kind;
-
-        /// <summary>Whether the run holds its lock and has a journal row to finish.</summary>
-        public bool Started { get; set; }
 
         private bool IsAsync => projection.Lifecycle == ProjectionLifecycle.Async;
 
@@ -213,6 +255,15 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         }
 
         /// <summary>
+        /// Every append of an account event locks its stream's row (or inserts it) before it reads or writes any model
+        /// table, and keeps that lock to its commit. Waiting for this lock lets the appends in flight finish (they need
+        /// nothing the switch holds) and queues new ones at their first step, so afterwards only readers hold the model's
+        /// table. Taking a lock the appends take later (mt_events, as before) while they hold the model's table for reading
+        /// made a cycle that starved the switch under sustained writes (ADR-007). Readers of mt_streams are not blocked.
+        /// </summary>
+        private const string AppendsStopped = $"lock table {LedgerStore.Schema}.mt_streams in exclusive mode";
+
+        /// <summary>
         /// Takes the locks first (any failure to get them changes nothing and is retried), then applies the last events,
         /// checks, renames and commits. Appends wait only for this short step; readers of other models never wait.
         /// </summary>
@@ -231,7 +282,8 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
                     }
                     else
                     {
-                        await ExecuteAsync(connection, $"lock table {LedgerStore.Schema}.mt_events in exclusive mode", cancellation);
+                        // Appends stop here, before the model's table is locked: see AppendsStopped.
+                        await ExecuteAsync(connection, AppendsStopped, cancellation);
                     }
 
                     await ExecuteAsync(connection, $"lock table {_shadow.QualifiedLive} in access exclusive mode", cancellation);

@@ -29,6 +29,9 @@ public static class ProjectionTables
         rebuilds.AddColumn<DateTimeOffset>("finished_at");
         rebuilds.AddColumn<long>("differences");
         rebuilds.AddColumn<string>("error");
+        // The session holding the projection's lock for a running run (its life sign): process id and session start.
+        rebuilds.AddColumn<int>("lock_pid");
+        rebuilds.AddColumn<DateTimeOffset>("lock_session_started_at");
         rebuilds.Indexes.Add(new IndexDefinition("ix_projection_rebuilds_projection") { Columns = ["projection", "started_at"] });
         yield return rebuilds;
     }

@@ -18,15 +18,34 @@ public sealed record RebuildRecord(
 
 public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider time)
 {
-    public async Task StartAsync(Guid id, string projection, RebuildKind kind, CancellationToken cancellation)
+    /// <summary>
+    /// A run marked running whose lock session no longer exists: its process died (or lost its connection), and with the
+    /// session went the projection's lock, so it will never finish. Shown as abandoned at once; the next run of the projection
+    /// journals it as failed. Another user's session start time may be hidden (null); then the process id alone decides.
+    /// </summary>
+    private const string Abandoned =
+        "r.state = 'running' and r.lock_pid is not null and not exists (select 1 from pg_stat_activity a where a.pid = r.lock_pid " +
+        "and (a.backend_start is null or a.backend_start = r.lock_session_started_at))";
+
+    private const string StateNow = $"case when {Abandoned} then 'abandoned' else r.state end";
+
+    private const string AbandonedError = "Abandoned: the process running it stopped and its lock is gone; the previous model is unchanged.";
+
+    /// <summary>
+    /// Journals a run as running. The caller holds the projection's lock on the session <paramref name="lockSessionPid"/>;
+    /// that session (process id and start time, so a reused process id is not mistaken for it) is the run's life sign.
+    /// </summary>
+    public async Task StartAsync(Guid id, string projection, RebuildKind kind, int lockSessionPid, CancellationToken cancellation)
     {
         // The caller holds the projection's lock, so a row still marked running belongs to a process that died.
         await ExecuteAsync(
             $"update {ProjectionTables.Rebuilds} set state = 'failed', finished_at = @now, error = 'Interrupted: the process running it stopped.' " +
             $"where projection = @projection and state = 'running' and id <> @id; " +
-            $"insert into {ProjectionTables.Rebuilds} (id, projection, kind, state, events_done, events_total, events_per_second, started_at) " +
-            "values (@id, @projection, @kind, 'running', 0, 0, 0, @now) on conflict (id) do nothing",
-            cancellation, ("id", id), ("projection", projection), ("kind", Text(kind)), ("now", time.GetUtcNow()));
+            $"insert into {ProjectionTables.Rebuilds} (id, projection, kind, state, events_done, events_total, events_per_second, started_at, " +
+            "lock_pid, lock_session_started_at) " +
+            "select @id, @projection, @kind, 'running', 0, 0, 0, @now, pid, backend_start from pg_stat_activity where pid = @pid " +
+            "on conflict (id) do nothing",
+            cancellation, ("id", id), ("projection", projection), ("kind", Text(kind)), ("now", time.GetUtcNow()), ("pid", lockSessionPid));
     }
 
     public Task ProgressAsync(Guid id, RebuildProgress progress, CancellationToken cancellation) => ExecuteAsync(
@@ -45,8 +64,8 @@ public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider tim
     public async Task<RebuildRecord?> FindAsync(Guid id, CancellationToken cancellation)
     {
         await using var command = dataSource.CreateCommand(
-            "select id, projection, kind, state, events_done, events_total, events_per_second, started_at, finished_at, differences, error " +
-            $"from {ProjectionTables.Rebuilds} where id = @id");
+            $"select id, projection, kind, {StateNow}, events_done, events_total, events_per_second, started_at, finished_at, differences, " +
+            $"case when {Abandoned} then '{AbandonedError}' else error end from {ProjectionTables.Rebuilds} r where id = @id");
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         if (!await reader.ReadAsync(cancellation))

@@ -12,6 +12,9 @@ public enum RebuildState
     Succeeded,
     Failed,
     Cancelled,
+
+    /// <summary>Journaled as running, but the session holding its lock is gone: its process died and it will never finish.</summary>
+    Abandoned,
 }
 
 /// <summary>Where a rebuild or verification is: the replay, index building, catching up and switching, comparing.</summary>

@@ -18,17 +18,6 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 
     private readonly Teller _teller = fixture.Teller;
 
-    private async Task<Uri> StartRebuildAsync(string name)
-    {
-        using var response = await _teller.PostJsonAsync($"/api/v1/projections/{name}/rebuild", "{}");
-        var body = await Teller.Expect(response, HttpStatusCode.Accepted);
-        body.GetProperty("projection").GetString().Should().Be(name);
-        body.GetProperty("state").GetString().Should().Be("running");
-        response.Headers.Location.Should().NotBeNull();
-        response.Headers.Location!.ToString().Should().Be($"/api/v1/projections/{name}/rebuilds/{body.GetProperty("rebuildId").GetGuid()}");
-        return response.Headers.Location;
-    }
-
     [Theory]
     [MemberData(nameof(Names))]
     public async Task RebuildOverHttp_EqualsTheLiveModel_AndVerifiesIdentical(string name)
@@ -38,7 +27,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var before = await fixture.RowsAsync(name);
         before.Should().NotBeEmpty();
 
-        var rebuild = await fixture.WaitForRebuildAsync(await StartRebuildAsync(name));
+        var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync(name));
 
         rebuild.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", rebuild);
         rebuild.GetProperty("progress").GetDouble().Should().Be(1);
@@ -56,7 +45,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
         foreach (var projection in ProjectionCatalog.All)
         {
-            var rebuild = await fixture.WaitForRebuildAsync(await StartRebuildAsync(projection.Name));
+            var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync(projection.Name));
             rebuild.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", rebuild);
         }
 
@@ -112,7 +101,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         }
         else
         {
-            var rebuild = await fixture.WaitForRebuildAsync(await StartRebuildAsync(name));
+            var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync(name));
             rebuild.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", rebuild);
         }
 
@@ -130,7 +119,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await fixture.ExecuteAsync(Edit, accounts[0], 1L);
         try
         {
-            var rebuild = await fixture.WaitForRebuildAsync(await StartRebuildAsync("account-entries"));
+            var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync("account-entries"));
 
             rebuild.GetProperty("state").GetString().Should().Be("failed");
             rebuild.GetProperty("error").GetString().Should().Contain($"account {accounts[0]} version 2").And.Contain("Nothing was changed");
@@ -270,8 +259,35 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             .GetProperty("status").GetString().Should().Be("rebuilding");
         await held!.DisposeAsync();
 
-        var rebuild = await fixture.WaitForRebuildAsync(await StartRebuildAsync("account-activity"));
+        var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync("account-activity"));
         rebuild.GetProperty("state").GetString().Should().Be("succeeded");
+    }
+
+    [Fact]
+    public async Task RunWhoseProcessDied_ShowsAbandonedAtOnce_AndTheNextRunProceeds()
+    {
+        await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        var id = Guid.NewGuid();
+        var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
+        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Find("daily-volumes")!, RebuildKind.Rebuild,
+            CancellationToken.None);
+        lease.Should().NotBeNull();
+        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");
+
+        // A killed process: its lock session ends without a word, as pg_terminate_backend ends it here.
+        var pid = await fixture.ScalarAsync<int>("select lock_pid from ledger.projection_rebuilds where id = $1", id);
+        (await fixture.ScalarAsync<bool>("select pg_terminate_backend($1, 10000)", pid)).Should().BeTrue();
+
+        var view = await _teller.GetOkAsync(location.ToString());
+        view.GetProperty("state").GetString().Should().Be("abandoned", "got {0}", view);
+        view.GetProperty("error").GetString().Should().Contain("stopped");
+        view.GetProperty("finishedAt").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
+        (await _teller.GetOkAsync("/api/v1/projections")).EnumerateArray()
+            .Single(p => p.GetProperty("name").GetString() == "daily-volumes").GetProperty("status").GetString().Should().NotBe("rebuilding");
+
+        var next = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync("daily-volumes"));
+        next.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", next);
+        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("failed", "the next run journals it");
     }
 
     [Fact]

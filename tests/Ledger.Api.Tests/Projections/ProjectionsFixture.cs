@@ -83,6 +83,18 @@ public sealed class ProjectionsFixture : IDisposable
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Starts a rebuild over HTTP and returns the Location to follow it at.</summary>
+    public async Task<Uri> StartRebuildAsync(string name)
+    {
+        using var response = await Teller.PostJsonAsync($"/api/v1/projections/{name}/rebuild", "{}");
+        var body = await Teller.Expect(response, HttpStatusCode.Accepted);
+        body.GetProperty("projection").GetString().Should().Be(name);
+        body.GetProperty("state").GetString().Should().Be("running");
+        response.Headers.Location.Should().NotBeNull();
+        response.Headers.Location!.ToString().Should().Be($"/api/v1/projections/{name}/rebuilds/{body.GetProperty("rebuildId").GetGuid()}");
+        return response.Headers.Location;
+    }
+
     /// <summary>Follows a rebuild started over HTTP until it ends; returns its last view.</summary>
     public async Task<JsonElement> WaitForRebuildAsync(Uri location)
     {

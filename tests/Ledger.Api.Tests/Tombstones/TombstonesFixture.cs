@@ -113,24 +113,28 @@ public sealed class HeldEventsTable : IAsyncDisposable
     {
         try
         {
-            await Eventually.HoldsAsync(async () => await ScalarAsync(
+            await Eventually.HoldsAsync(async () => (long)await ScalarAsync(
                     "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") >= count,
                 $"{count} sessions waiting for a lock");
         }
         catch (TimeoutException timeout)
         {
-            await using var command = new NpgsqlCommand(
-                "select string_agg(coalesce(wait_event_type, '-') || '/' || coalesce(wait_event, '-') || ' blocked by ' || pg_blocking_pids(pid)::text || ': ' || left(query, 120), E'\n') " +
-                "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'",
-                _connection, _transaction);
-            throw new TimeoutException($"{timeout.Message} Sessions:\n{await command.ExecuteScalarAsync()}", timeout);
+            var sessions = await ScalarAsync(
+                "select string_agg(coalesce(wait_event_type, '-') || '/' || coalesce(wait_event, '-') || " +
+                "' blocked by ' || pg_blocking_pids(pid)::text || ': ' || left(query, 120), E'\\n') " +
+                "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'");
+            throw new TimeoutException($"{timeout.Message} Sessions:\n{sessions}", timeout);
         }
     }
 
-    private async Task<long> ScalarAsync(string sql)
+    private async Task<object> ScalarAsync(string sql)
     {
-        await using var command = new NpgsqlCommand(sql, _connection, _transaction);
-        return (long)(await command.ExecuteScalarAsync())!;
+        // Within a transaction PostgreSQL answers from one snapshot of the activity statistics; take a fresh one each time.
+        await using var command = new NpgsqlCommand($"select pg_stat_clear_snapshot(); {sql}", _connection, _transaction);
+        await using var reader = await command.ExecuteReaderAsync();
+        await reader.NextResultAsync();
+        await reader.ReadAsync();
+        return reader.GetValue(0);
     }
 
     public async ValueTask DisposeAsync()

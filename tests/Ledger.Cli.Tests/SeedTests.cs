@@ -27,6 +27,27 @@ public sealed class SeedTests
     }
 
     [Fact]
+    public async Task OnADatabaseHoldingATombstone_TheSeedAndItsReportsComplete()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+        (await ledger.SeedAsync(seed: 1, accounts: 20, transfers: 50)).ExitCode.Should().Be(0);
+        // What Marten writes for an append that failed after taking its sequence number (ADR-008): a tombstone on its own stream.
+        var tombstoneStream = Guid.NewGuid();
+        await Sql.ExecuteAsync(ledger.ConnectionString, $$"""
+            insert into ledger.mt_streams (id, tenant_id, version, is_archived) values ('{{tombstoneStream}}', '*DEFAULT*', 0, false);
+            insert into ledger.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, mt_dotnet_type, is_archived)
+            select n, gen_random_uuid(), '{{tombstoneStream}}', n, '{}', 'tombstone', '*DEFAULT*',
+                   'Marten.Events.Operations.Tombstone, Marten', false
+            from (select nextval('ledger.mt_events_sequence') as n) s;
+            """);
+
+        var result = await ledger.SeedAsync(seed: 2, accounts: 20, transfers: 50);
+
+        result.ExitCode.Should().Be(0, result.ToString());
+        result.Json().GetProperty("reports").GetArrayLength().Should().Be(2);
+    }
+
+    [Fact]
     public async Task Summary_CountsWhatIsStored()
     {
         var ledger = new LedgerCli(PostgresServer.CreateDatabase());

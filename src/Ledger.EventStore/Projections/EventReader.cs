@@ -9,6 +9,7 @@ namespace Ledger.EventStore.Projections;
 /// Streams stored events straight from <c>mt_events</c>, deserialized by the store's own serializer. Each read is one
 /// statement, so it sees one snapshot: within it, every stream's versions are contiguous (a stream's next event can only
 /// commit after the previous one did), which is what lets a replay catch up per stream without missing anything.
+/// Marten's tombstones are no events and never read (ADR-008); any other type this ledger does not know stops the read.
 /// </summary>
 public sealed class EventReader(ISerializer serializer)
 {
@@ -20,7 +21,8 @@ public sealed class EventReader(ISerializer serializer)
     public IAsyncEnumerable<ReplayEvent> ReadRangeAsync(NpgsqlConnection connection, long afterSequence, long upToSequence,
         CancellationToken cancellation) =>
         ReadAsync(connection,
-            $"select {Columns} from {LedgerStore.Schema}.mt_events where seq_id > @after and seq_id <= @upTo order by seq_id",
+            $"select {Columns} from {LedgerStore.Schema}.mt_events where seq_id > @after and seq_id <= @upTo " +
+            $"and {Tombstones.NotTombstone} order by seq_id",
             [new("after", afterSequence), new("upTo", upToSequence)], cancellation);
 
     /// <summary>Every event of the given streams after the given versions, in version order per stream.</summary>
@@ -29,7 +31,7 @@ public sealed class EventReader(ISerializer serializer)
         ReadAsync(connection,
             $"select {Columns} from {LedgerStore.Schema}.mt_events e " +
             "join unnest(@ids, @versions) as s(stream_id, after_version) using (stream_id) " +
-            "where e.version > s.after_version order by e.stream_id, e.version",
+            $"where e.version > s.after_version and {Tombstones.NotTombstone} order by e.stream_id, e.version",
             [new("ids", streams.Select(s => s.StreamId).ToArray()), new("versions", streams.Select(s => s.AfterVersion).ToArray())],
             cancellation);
 

@@ -33,35 +33,27 @@ public static class ProjectionCatalog
     public static string Names => string.Join(", ", All.Select(p => p.Name));
 
     /// <summary>
-    /// Inline projections are written in the append's own transaction, so they always stand at the last committed event;
-    /// async ones stand at their position, and their lag counts the committed events after it.
+    /// Inline projections are written in the append's own transaction, so they always stand at the committed head;
+    /// async ones stand at their position, and their lag counts the committed events after it (<see cref="EventStoreHead"/>).
     /// </summary>
     public static async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(NpgsqlDataSource dataSource, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellation);
-        await using var head = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events", connection);
-        var highWaterMark = (long)(await head.ExecuteScalarAsync(cancellation))!;
+        var highWaterMark = await EventStoreHead.ReadAsync(connection, cancellation);
         var statuses = new List<ProjectionStatus>();
         foreach (var projection in All)
         {
             var rebuilding = await ProjectionLock.IsHeldAsync(connection, projection.Name, cancellation);
             var isAsync = projection.Lifecycle == ProjectionLifecycle.Async;
             var last = isAsync ? await AsyncProjectionRunner.PositionAsync(connection, projection.Name, cancellation) : highWaterMark;
-            var lag = isAsync ? await CountAfterAsync(connection, last, cancellation) : 0;
+            var lag = isAsync ? await EventStoreHead.LagAsync(connection, last, cancellation) : 0;
             var status = rebuilding ? "rebuilding" : lag == 0 ? "current" : "catching-up";
             statuses.Add(new ProjectionStatus(projection.Name, isAsync ? "async" : "inline", last, highWaterMark, lag, status,
                 projection.Description));
         }
 
         return statuses;
-    }
-
-    private static async Task<long> CountAfterAsync(NpgsqlConnection connection, long sequence, CancellationToken cancellation)
-    {
-        await using var count = new NpgsqlCommand($"select count(*) from {LedgerStore.Schema}.mt_events where seq_id > @sequence", connection);
-        count.Parameters.AddWithValue("sequence", sequence);
-        return (long)(await count.ExecuteScalarAsync(cancellation))!;
     }
 }

@@ -356,7 +356,8 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
 
         private static async Task<long> CountEventsAsync(NpgsqlConnection connection, long ceiling, CancellationToken cancellation)
         {
-            await using var count = new NpgsqlCommand($"select count(*) from {LedgerStore.Schema}.mt_events where seq_id <= @ceiling", connection);
+            await using var count = new NpgsqlCommand(
+                $"select count(*) from {LedgerStore.Schema}.mt_events where seq_id <= @ceiling and {Tombstones.NotTombstone}", connection);
             count.Parameters.AddWithValue("ceiling", ceiling);
             return (long)(await count.ExecuteScalarAsync(cancellation))!;
         }

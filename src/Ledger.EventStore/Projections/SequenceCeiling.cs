@@ -7,6 +7,8 @@ namespace Ledger.EventStore.Projections;
 /// so a hole may be an append still in flight (wait for it) or one that rolled back (a permanent hole). A hole is taken as
 /// permanent once this instance has seen it for <see cref="GapTimeout"/>, the rule Marten's daemon applies. Holes are aged
 /// by observation, not by event timestamps, because bulk-written history carries no append time to go by.
+/// Marten's tombstones are read here like any row: they fill the positions of failed appends, so the ceiling passes them
+/// at once instead of waiting out a hole (ADR-008); the event readers then skip them.
 /// </summary>
 public sealed class SequenceCeiling(TimeProvider time)
 {
@@ -87,18 +89,12 @@ public sealed class SequenceCeiling(TimeProvider time)
         while (true)
         {
             var ceiling = await ReadAsync(connection, afterSequence, cancellation);
-            if (ceiling >= await HeadAsync(connection, cancellation) || time.GetUtcNow() > deadline)
+            if (ceiling >= await EventStoreHead.ReadAsync(connection, cancellation) || time.GetUtcNow() > deadline)
             {
                 return ceiling;
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(250), time, cancellation);
         }
-    }
-
-    private static async Task<long> HeadAsync(NpgsqlConnection connection, CancellationToken cancellation)
-    {
-        await using var command = new NpgsqlCommand($"select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events", connection);
-        return (long)(await command.ExecuteScalarAsync(cancellation))!;
     }
 }

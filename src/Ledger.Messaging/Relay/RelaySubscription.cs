@@ -43,7 +43,8 @@ public sealed partial class RelaySubscription : SubscriptionBase
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(operations);
         var messages = new List<Message<string, byte[]>>(page.Events.Count);
-        foreach (var e in page.Events)
+        // Marten's tombstones fill the sequence positions of failed appends: no event, nothing to publish or set aside (ADR-008).
+        foreach (var e in page.Events.Where(e => !Tombstones.IsTombstone(e.EventTypeName)))
         {
             try
             {

@@ -126,5 +126,17 @@ public static class EventStoreRows
         await command.ExecuteNonQueryAsync();
     }
 
+    public static async Task<long> ScalarAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The highest committed sequence number, read straight from the event store.</summary>
+    public static Task<long> HeadAsync(string connectionString) =>
+        ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from ledger.mt_events");
+
     public static string NewDatabase() => PostgresServer.CreateDatabase();
 }

@@ -10,6 +10,7 @@ using Ledger.Api.Accounts.Withdraw;
 using Ledger.Api.Hosting;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.AuditLog;
+using Ledger.Api.Consumers;
 using Ledger.Api.Fraud;
 using Ledger.Api.Operations;
 using Ledger.Api.Projections;
@@ -24,6 +25,7 @@ using Ledger.EventStore.Reports;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -127,7 +129,9 @@ services.ConfigureHttpJsonOptions(options =>
 services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
-services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+services.AddHealthChecks()
+    .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5))
+    .AddCheck<ConsumerGapsHealthCheck>("consumer-gaps", HealthStatus.Degraded, tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
 // Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) in Prometheus text format at /metrics.
 services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName)
@@ -145,7 +149,7 @@ app.UseIdempotencyBuffering();
 app.UseSwagger();
 app.UseSwaggerUI();
 
-// Liveness says the process serves HTTP; readiness also needs the database.
+// Liveness says the process serves HTTP; readiness also needs the database, and is degraded while a consumer gap is open.
 app.MapPrometheusScrapingEndpoint();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
@@ -170,6 +174,7 @@ GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaO
 
 var consumers = app.MapGroup("/api/v1").WithTags("Fraud and audit");
 GetAuditStatusEndpoint.Map(consumers);
+GetConsumerGapsEndpoint.Map(consumers);
 GetAlertsEndpoint.Map(consumers);
 
 var analysts = app.MapGroup("/api/v1").WithTags("Analysts");

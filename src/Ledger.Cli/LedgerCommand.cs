@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ledger.Cli.Kafka;
 using Ledger.Cli.Projections;
+using Ledger.Cli.Relay;
 using Ledger.Cli.Seeding;
 
 namespace Ledger.Cli;
@@ -13,6 +14,7 @@ internal static class LedgerCommand
     {
         KafkaCommands.Create(),
         ProjectionCommands.Create(),
+        RelayCommands.Create(),
         SeedCommand.Create(),
     };
 

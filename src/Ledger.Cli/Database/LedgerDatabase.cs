@@ -27,6 +27,9 @@ internal sealed class LedgerDatabase : IAsyncDisposable
 
     public NpgsqlDataSource DataSource { get; }
 
+    /// <summary>The store configured as the API configures it, for commands that read events through Marten.</summary>
+    public IDocumentStore Store => _store;
+
     public ISerializer Serializer { get; }
 
     public static async Task<LedgerDatabase> OpenAsync(IConfiguration configuration, ILoggerFactory loggers, CancellationToken cancellation)

@@ -15,6 +15,10 @@ namespace Ledger.Messaging.Consumers;
 /// handler's effect is durable (<c>enable.auto.offset.store=false</c>), so a restart resumes without loss; a message
 /// that can never be processed goes to <see cref="KafkaTopics.AccountEventsDeadLetters"/> with headers saying why and
 /// where it came from, and the loop goes on. Any other failure is retried (the offset does not move) with backoff.
+/// A message whose offset is past the one expected next on its partition means the messages between were gone from the
+/// broker when the group came to read them (retention; librdkafka then resets to the log start with
+/// <c>auto.offset.reset=earliest</c>): the loop records that gap in <see cref="ConsumerGapStore"/>, logs an error and counts
+/// the messages in <c>ledger.consumer.lost_messages</c>, then goes on (ADR-010).
 /// </summary>
 public abstract partial class ConsumerLoop : BackgroundService
 {
@@ -24,18 +28,31 @@ public abstract partial class ConsumerLoop : BackgroundService
     private static readonly Dictionary<string, long> Lags = new(StringComparer.Ordinal);
     private static readonly ObservableGauge<long> LagGauge = Meter.CreateObservableGauge("ledger.consumer.lag", ObserveLags, "{message}",
         "Messages on the topic not yet processed, per consumer group.");
+    private static readonly Counter<long> LostMessages = Meter.CreateCounter<long>("ledger.consumer.lost_messages", "{message}",
+        "Messages gone from Kafka (retention) before the consumer group read them, per group; each gap is in ledger_consumers.gaps.");
 
     private readonly KafkaConnection _connection;
     private readonly KafkaOptions _options;
+    private readonly ConsumerGapStore _gaps;
+    private readonly TimeProvider _clock;
     private readonly ILogger _logger;
 
-    protected ConsumerLoop(KafkaConnection connection, IOptions<KafkaOptions> options, ILogger logger)
+    // Per assigned partition: the offset expected next and the sequence of the last message processed. Touched only by
+    // the loop's thread (rebalance handlers run inside Consume).
+    private readonly Dictionary<TopicPartition, PartitionPosition> _positions = [];
+
+    protected ConsumerLoop(KafkaConnection connection, IOptions<KafkaOptions> options, ConsumerGapStore gaps, TimeProvider clock, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         _connection = connection;
         _options = options.Value;
+        _gaps = gaps;
+        _clock = clock;
         _logger = logger;
     }
+
+    /// <summary>The clock that stamps what the consumer records.</summary>
+    protected TimeProvider Clock => _clock;
 
     /// <summary>The consumer group, e.g. <c>ledger-audit</c>.</summary>
     protected abstract string GroupId { get; }
@@ -59,6 +76,8 @@ public abstract partial class ConsumerLoop : BackgroundService
                 }
             })
             .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
+            .SetPartitionsRevokedHandler((_, revoked) => Forget(revoked.Select(offset => offset.TopicPartition)))
+            .SetPartitionsLostHandler((_, lost) => Forget(lost.Select(offset => offset.TopicPartition)))
             .Build();
         var deadLetterConfig = EventPublisher.ProducerConfig(_connection.BootstrapServers, _options);
         deadLetterConfig.ClientId = $"{GroupId}-dlq";
@@ -108,14 +127,17 @@ public abstract partial class ConsumerLoop : BackgroundService
 
         try
         {
+            await CheckContinuityAsync(consumer, result, stoppingToken);
             await HandleAsync(result, stoppingToken);
             consumer.StoreOffset(result);
+            Processed(result);
             return TimeSpan.FromMilliseconds(100);
         }
         catch (PoisonMessageException poison)
         {
             await DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken);
             consumer.StoreOffset(result);
+            Processed(result);
             return backoff;
         }
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
@@ -128,11 +150,73 @@ public abstract partial class ConsumerLoop : BackgroundService
         }
     }
 
+    /// <summary>
+    /// Records a gap when the message is past the offset expected next on its partition: the one after the last message
+    /// processed in this assignment or, for the first message, the group's committed offset. The account-events topic is
+    /// written without transactions and never compacted, so on it consecutive offsets are consecutive messages.
+    /// </summary>
+    private async Task CheckContinuityAsync(IConsumer<string, byte[]> consumer, ConsumeResult<string, byte[]> result, CancellationToken cancellationToken)
+    {
+        var partition = result.TopicPartition;
+        var position = _positions.GetValueOrDefault(partition);
+        var expected = position is null ? CommittedOffset(consumer, partition) : position.NextOffset;
+        var lastSequence = position?.LastSequence;
+        if (expected is { } first && result.Offset.Value > first)
+        {
+            var last = result.Offset.Value - 1;
+            var before = SequenceOf(result);
+            // Recorded before anything moves on: if the database is down, the retry finds the same gap again.
+            if (await _gaps.RecordAsync(GroupId, result.Topic, result.Partition.Value, first, last, lastSequence, before, _clock.GetUtcNow(),
+                    cancellationToken))
+            {
+                LostMessages.Add(last - first + 1, new KeyValuePair<string, object?>("group", GroupId));
+                LogLostMessages(_logger, GroupId, result.Topic, result.Partition.Value, first, last, last - first + 1, (lastSequence ?? 0) + 1,
+                    before is { } next ? (next - 1).ToString(CultureInfo.InvariantCulture) : "the last event");
+            }
+        }
+
+        _positions[partition] = new PartitionPosition(result.Offset.Value, lastSequence);
+    }
+
+    private void Processed(ConsumeResult<string, byte[]> result) =>
+        _positions[result.TopicPartition] = new PartitionPosition(result.Offset.Value + 1, SequenceOf(result) ?? _positions.GetValueOrDefault(result.TopicPartition)?.LastSequence);
+
+    private void Forget(IEnumerable<TopicPartition> partitions)
+    {
+        foreach (var partition in partitions)
+        {
+            _positions.Remove(partition);
+        }
+    }
+
+    /// <summary>The group's committed offset on the partition, or null when it has none or the broker does not say.</summary>
+    private long? CommittedOffset(IConsumer<string, byte[]> consumer, TopicPartition partition)
+    {
+        try
+        {
+            var committed = consumer.Committed([partition], TimeSpan.FromMilliseconds(_options.RequestTimeoutMs)).Single().Offset.Value;
+            return committed >= 0 ? committed : null;
+        }
+        catch (KafkaException exception)
+        {
+            LogCommittedUnknown(_logger, exception, GroupId, partition.ToString());
+            return null;
+        }
+    }
+
+    private static long? SequenceOf(ConsumeResult<string, byte[]> result) =>
+        result.Message.Headers is { } headers && headers.TryGetLastBytes(CloudEventHeaders.Sequence, out var bytes) &&
+        long.TryParse(Encoding.UTF8.GetString(bytes), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? sequence
+            : null;
+
     private ConsumerConfig ConsumerConfig() => new()
     {
         BootstrapServers = _connection.BootstrapServers,
         GroupId = GroupId,
         ClientId = GroupId,
+        // Not "error": librdkafka then stops the partition, and refuses a seek in that state, so the loop could only go on
+        // by reassigning. From the log start, CheckContinuityAsync sees the jump and records what was skipped.
         AutoOffsetReset = AutoOffsetReset.Earliest,
         EnableAutoCommit = true,
         AutoCommitIntervalMs = 1_000,
@@ -197,6 +281,18 @@ public abstract partial class ConsumerLoop : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Group} failed on {Offset}; retrying in {DelayMs} ms")]
     private static partial void LogRetry(ILogger logger, Exception exception, string group, string offset, double delayMs);
 
+    [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Group} lost messages: {Topic} [{Partition}] offsets {FirstOffset}..{LastOffset} " +
+                                                     "({Count}) were gone from Kafka (retention) before it read them. Repair: ledger relay republish " +
+                                                     "--from-sequence {FromSequence} --to-sequence {ToSequence}")]
+    private static partial void LogLostMessages(ILogger logger, string group, string topic, int partition, long firstOffset, long lastOffset,
+        long count, long fromSequence, string toSequence);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Group} could not read its committed offset of {Partition}; a gap before its first message there goes unnoticed")]
+    private static partial void LogCommittedUnknown(ILogger logger, Exception exception, string group, string partition);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Group} sent {Offset} to the dead-letter topic: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string group, string offset, string reason);
 }
+
+/// <summary>Where a consumer stands on one partition: the offset it expects next, the sequence of the last message it processed.</summary>
+internal sealed record PartitionPosition(long NextOffset, long? LastSequence);

@@ -20,11 +20,21 @@ namespace Ledger.Messaging.Kafka;
 /// Unlike a real broker, consumer groups form at once: the first member does not wait 3 s for others to join.
 /// Mock limits (see FACTS.md): <c>read_committed</c> consumers still see aborted transactional messages, and a broker
 /// that delays replies past <c>socket.timeout.ms</c> can duplicate messages despite idempotence.
+/// Retention: each partition keeps at most <see cref="PartitionLogBytesMax"/> bytes and
+/// <see cref="PartitionLogMessageSetsMax"/> message sets (librdkafka's fixed defaults, with no call or setting to change
+/// them); appending beyond that drops the oldest message sets, so a consumer that falls further behind finds its offset
+/// below the log start, as with a real cluster's retention (ADR-010). More partitions give a proportionally larger window.
 /// </remarks>
 public sealed partial class EmbeddedKafka : IDisposable
 {
     /// <summary>Each broker is a thread and a listening socket; no development or test scenario needs more.</summary>
     public const int BrokersMax = 16;
+
+    /// <summary>Bytes a mock partition keeps before dropping its oldest message sets (<c>max_size</c> in rdkafka_mock.c).</summary>
+    public const long PartitionLogBytesMax = 5 * 1024 * 1024;
+
+    /// <summary>Message sets (producer batches, not messages) a mock partition keeps (<c>max_cnt</c> in rdkafka_mock.c).</summary>
+    public const int PartitionLogMessageSetsMax = 100_000;
 
     private readonly IAdminClient _owner;
     private readonly IntPtr _cluster;
@@ -100,6 +110,24 @@ public sealed partial class EmbeddedKafka : IDisposable
         }
         _logger.LogInformation("Created topic {Topic} ({Partitions} partitions, replication factor {ReplicationFactor})",
             topic, partitions, replicationFactor);
+    }
+
+    /// <summary>
+    /// Deletes a partition's records before <paramref name="beforeOffset"/> and moves its log start there, as retention
+    /// does on a real cluster: consumers positioned below it get OffsetOutOfRange.
+    /// </summary>
+    public void DeleteRecords(string topic, int partition, long beforeOffset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        ArgumentOutOfRangeException.ThrowIfNegative(beforeOffset);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ThrowOnError(Native.rd_kafka_mock_partition_delete_records(_cluster, topic, partition, beforeOffset),
+                $"delete records of {topic} [{partition}] before offset {beforeOffset}");
+        }
+        _logger.LogInformation("Deleted records of {Topic} [{Partition}] before offset {Offset}", topic, partition, beforeOffset);
     }
 
     /// <summary>Disconnects the broker and refuses new connections; partition leadership does not move.</summary>
@@ -225,6 +253,10 @@ public sealed partial class EmbeddedKafka : IDisposable
         [LibraryImport(Librdkafka, StringMarshalling = StringMarshalling.Utf8)]
         internal static partial int rd_kafka_mock_topic_create(IntPtr cluster, string topic, int partitions,
             int replicationFactor);
+
+        [LibraryImport(Librdkafka, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int rd_kafka_mock_partition_delete_records(IntPtr cluster, string topic, int partition,
+            long beforeOffset);
 
         [LibraryImport(Librdkafka)]
         internal static partial int rd_kafka_mock_broker_set_down(IntPtr cluster, int brokerId);

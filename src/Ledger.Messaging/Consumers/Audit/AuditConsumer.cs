@@ -14,8 +14,9 @@ public sealed class AuditConsumer(
     KafkaConnection connection,
     IOptions<KafkaOptions> options,
     AuditLogStore store,
+    ConsumerGapStore gaps,
     TimeProvider clock,
-    ILogger<AuditConsumer> logger) : ConsumerLoop(connection, options, logger)
+    ILogger<AuditConsumer> logger) : ConsumerLoop(connection, options, gaps, clock, logger)
 {
     public const string Group = "ledger-audit";
 
@@ -24,6 +25,6 @@ public sealed class AuditConsumer(
     protected override async Task HandleAsync(ConsumeResult<string, byte[]> result, CancellationToken cancellationToken)
     {
         var message = AccountEventReader.Read(result);
-        await store.RecordAsync(message, GroupId, result.TopicPartitionOffset, clock.GetUtcNow(), cancellationToken);
+        await store.RecordAsync(message, GroupId, result.TopicPartitionOffset, Clock.GetUtcNow(), cancellationToken);
     }
 }

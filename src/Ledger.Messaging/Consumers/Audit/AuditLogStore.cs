@@ -21,7 +21,14 @@ public sealed record AuditStatus(
     long OutOfOrder,
     long VersionConflicts,
     long AccountsWithGaps,
-    IReadOnlyList<AuditGap> Gaps);
+    IReadOnlyList<AuditGap> Gaps)
+{
+    /// <summary>
+    /// Open gaps of group <c>ledger-audit</c> (<see cref="ConsumerGapStore"/>): offset ranges that were gone from Kafka when
+    /// the consumer came to read them, with the sequence range to republish.
+    /// </summary>
+    public IReadOnlyList<ConsumerGap> LostMessages { get; init; } = [];
+}
 
 /// <param name="MissingCount">All versions missing between 1 and the account's highest received version.</param>
 /// <param name="MissingVersions">The first <see cref="AuditLogStore.MissingVersionsPerAccountMax"/> of them, ascending.</param>
@@ -152,6 +159,7 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         limit $1
         """;
 
+    private readonly ConsumerGapStore _gaps = new(dataSource);
     private readonly Lock _schemaGate = new();
     private Task? _schema;
 
@@ -267,6 +275,9 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return new AuditStatus(entries, accounts, duplicates, redeliveries, outOfOrder, conflicts, accountsWithGaps, gaps);
+        return new AuditStatus(entries, accounts, duplicates, redeliveries, outOfOrder, conflicts, accountsWithGaps, gaps)
+        {
+            LostMessages = await _gaps.OpenAsync(AuditConsumer.Group, cancellationToken),
+        };
     }
 }

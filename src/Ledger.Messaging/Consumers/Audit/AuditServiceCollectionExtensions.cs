@@ -22,6 +22,7 @@ public static class AuditServiceCollectionExtensions
     public static IServiceCollection AddAuditLogReads(this IServiceCollection services)
     {
         services.TryAddSingleton<AuditLogStore>();
+        services.TryAddSingleton<ConsumerGapStore>();
         return services;
     }
 }

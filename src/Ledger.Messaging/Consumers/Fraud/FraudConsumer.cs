@@ -32,8 +32,8 @@ public sealed partial class FraudConsumer : ConsumerLoop
     private bool _disposed;
 
     public FraudConsumer(KafkaConnection connection, IOptions<KafkaOptions> kafkaOptions, IOptions<FraudOptions> fraudOptions, FraudStore store,
-        TimeProvider clock, ILogger<FraudConsumer> logger)
-        : base(connection, kafkaOptions, logger)
+        ConsumerGapStore gaps, TimeProvider clock, ILogger<FraudConsumer> logger)
+        : base(connection, kafkaOptions, gaps, clock, logger)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(kafkaOptions);

@@ -27,6 +27,7 @@ public static class FraudServiceCollectionExtensions
     public static IServiceCollection AddFraudAlertReads(this IServiceCollection services)
     {
         services.TryAddSingleton<FraudStore>();
+        services.TryAddSingleton<ConsumerGapStore>();
         return services;
     }
 }

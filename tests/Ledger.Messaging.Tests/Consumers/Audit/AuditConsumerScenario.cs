@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Consumers.Audit;
 using Ledger.Messaging.Kafka;
 using Ledger.Testing;
@@ -26,6 +27,7 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
         Kafka = StartKafka(partitions: 3, new TestOutputLogger<EmbeddedKafka>(output));
         DataSource = NpgsqlDataSource.Create(PostgresServer.CreateDatabase());
         Store = new AuditLogStore(DataSource);
+        Gaps = new ConsumerGapStore(DataSource);
         Producer = CreateProducer(Kafka);
     }
 
@@ -34,6 +36,8 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
     protected NpgsqlDataSource DataSource { get; }
 
     protected AuditLogStore Store { get; }
+
+    protected ConsumerGapStore Gaps { get; }
 
     protected IProducer<string, byte[]> Producer { get; }
 
@@ -55,7 +59,7 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
     protected async Task<AuditConsumer> StartConsumerAsync()
     {
         var consumer = new AuditConsumer(new KafkaConnection(Kafka.BootstrapServers, Embedded: true), Options.Create(new KafkaOptions { ConsumerSessionTimeoutMs = 3_000 }),
-            Store, TimeProvider.System, new TestOutputLogger<AuditConsumer>(_output));
+            Store, Gaps, TimeProvider.System, new TestOutputLogger<AuditConsumer>(_output));
         _consumers.Add(consumer);
         await consumer.StartAsync(CancellationToken.None);
         return consumer;

@@ -7,6 +7,7 @@ using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Consumers.Audit;
 using Ledger.Messaging.Relay;
+using Ledger.Testing;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -41,7 +42,7 @@ public sealed class ConsumerGapTests(RelayFixture fixture) : IClassFixture<Relay
         var http = host.Teller.Http;
         await host.Teller.DepositAsync(ada, 30);
 
-        var gaps = await EventuallyAsync(async () =>
+        var gaps = await Eventually.FoundAsync(async () =>
         {
             var view = await http.GetFromJsonAsync<JsonElement>("/api/v1/consumers/gaps");
             return view.GetProperty("open").GetArrayLength() > 0 ? (JsonElement?)view.GetProperty("open") : null;
@@ -58,7 +59,7 @@ public sealed class ConsumerGapTests(RelayFixture fixture) : IClassFixture<Relay
         var republished = await RepublisherOf(host).RepublishAsync(1, gap.GetProperty("republishToSequence").GetInt64(), CancellationToken.None);
 
         republished.GapsRepaired.Should().ContainSingle();
-        audit = await EventuallyAsync(async () =>
+        audit = await Eventually.FoundAsync(async () =>
         {
             var status = await http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
             return status.GetProperty("entries").GetInt64() == 4 ? (JsonElement?)status : null;
@@ -93,25 +94,5 @@ public sealed class ConsumerGapTests(RelayFixture fixture) : IClassFixture<Relay
     {
         using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
         return await response.Content.ReadAsStringAsync();
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-        where T : struct
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The consumers never showed the expected effect.");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Relay;
 
@@ -23,7 +24,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
             await Teller.Expect(withdrawal, System.Net.HttpStatusCode.OK);
         }
 
-        var alerts = await EventuallyAsync(async () =>
+        var alerts = await Eventually.FoundAsync(async () =>
         {
             var page = await _teller.Http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={account}");
             var found = page.GetProperty("alerts").EnumerateArray().Where(alert => alert.GetProperty("rule").GetString() == "large-debit").ToList();
@@ -33,12 +34,12 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
         alerts.Should().ContainSingle();
         alerts[0].GetProperty("amount").GetString().Should().Be("15000.00");
         alerts[0].GetProperty("currency").GetString().Should().Be("GBP");
-        var audit = await EventuallyAsync(async () =>
+        var audit = await Eventually.FoundAsync(async () =>
         {
             var status = await _teller.Http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
             return status.GetProperty("entries").GetInt64() >= 3 ? (JsonElement?)status : null;
         });
-        audit!.Value.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
+        audit.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
     }
 
     [Fact]
@@ -47,7 +48,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
         var account = await _teller.OpenAccountAsync();
         await _teller.DepositAsync(account, 1);
 
-        var metrics = await EventuallyAsync(async () =>
+        var metrics = await Eventually.FoundAsync(async () =>
         {
             var text = await _teller.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             return text.Contains("ledger_relay_published", StringComparison.Ordinal) &&
@@ -65,24 +66,5 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
         system.GetProperty("kafka").GetProperty("embedded").GetBoolean().Should().BeTrue();
         system.GetProperty("kafka").GetProperty("bootstrapServers").GetString().Should().MatchRegex(@"^127\.0\.0\.1:\d+");
         system.GetProperty("kafka").GetProperty("consumersEnabled").GetBoolean().Should().BeTrue();
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The consumers never showed the expected effect.");
-            }
-
-            await Task.Delay(100);
-        }
     }
 }

@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Contracts;
 using Ledger.Domain.Accounts;
+using Ledger.Testing;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -212,8 +213,8 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         var events = (await EventStoreRows.EventIdsAsync(database, [alice]))[alice];
         using var http = host.CreateClient();
         // The topic is shared with this class's other tests, so count this account's audit rows in this test's database.
-        await EventuallyAsync(async () => await AuditRowsAsync(database, alice) == events.Count ? (object?)true : null);
-        var alerts = await EventuallyAsync(async () =>
+        await Eventually.FoundAsync(async () => await AuditRowsAsync(database, alice) == events.Count ? (object?)true : null);
+        var alerts = await Eventually.FoundAsync(async () =>
         {
             var page = await http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={alice}");
             var list = page.GetProperty("alerts").EnumerateArray().ToList();
@@ -324,24 +325,6 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         projections.EnumerateArray().Select(p => p.GetProperty("highWaterMark").GetInt64()).Should().AllBeEquivalentTo(head);
     }
 
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The expected effect never showed.");
-            }
-
-            await Task.Delay(100);
-        }
-    }
 
     private static bool ContainsAll(IReadOnlyList<PublishedEvent> messages, Dictionary<Guid, List<Guid>> expected)
     {

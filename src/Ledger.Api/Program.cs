@@ -104,6 +104,7 @@ services.AddScoped<RequestContext>();
 services.AddScoped<LedgerSessions>();
 services.AddScoped<IdempotencyScope>();
 services.AddScoped<CommandCommit>();
+services.AddScoped<NaturalKeyWrite>();
 services.AddScoped<AccountMovement>();
 services.AddSingleton<IdempotencyStore>();
 services.AddSingleton<AuditQueries>();

@@ -4,8 +4,6 @@ using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Ledger.EventStore.Transfers;
 using Marten;
-using JasperFx;
-using Marten.Exceptions;
 using Mediator;
 
 namespace Ledger.Api.Transfers.Transfer;
@@ -50,7 +48,7 @@ public static class TransferEndpoint
         }
     }
 
-    public sealed class Handler(LedgerSessions sessions, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
+    public sealed class Handler(NaturalKeyWrite once, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
     {
         public async ValueTask<TransferView> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -63,33 +61,22 @@ public static class TransferEndpoint
             }
 
             var transferId = command.TransferId ?? Guid.CreateVersion7();
-            // A second attempt only runs when a concurrent request inserted the same transfer id between other accounts.
-            for (var attempt = 1; ; attempt++)
-            {
-                await using var session = sessions.OpenWriteSession();
-                try
-                {
-                    return await TransferAsync(session, transferId, fromId, toId, command, cancellationToken);
-                }
-                catch (DocumentAlreadyExistsException) when (attempt == 1)
-                {
-                }
-            }
+            return await once.RunAsync(
+                async (session, token) => command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, token) is { } first
+                    ? Replay(first, command)
+                    : null,
+                (session, token) => TransferAsync(session, transferId, command, token),
+                cancellationToken);
         }
 
-        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Guid fromId, Guid toId,
-            Command command, CancellationToken cancellationToken)
+        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Command command, CancellationToken cancellationToken)
         {
+            var (fromId, toId) = (command.FromAccountId!.Value, command.ToAccountId!.Value);
             // Locks are always taken in ascending id order, so two opposite transfers cannot deadlock.
             var (firstId, secondId) = fromId.CompareTo(toId) < 0 ? (fromId, toId) : (toId, fromId);
             var first = await session.Events.FetchForExclusiveWriting<Account>(firstId, cancellationToken);
             var second = await session.Events.FetchForExclusiveWriting<Account>(secondId, cancellationToken);
             var (fromStream, toStream) = firstId == fromId ? (first, second) : (second, first);
-
-            if (command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, cancellationToken) is { } existing)
-            {
-                return Replay(existing, command);
-            }
 
             var from = fromStream.Aggregate ?? throw ProblemException.AccountNotFound(fromId);
             var to = toStream.Aggregate ?? throw ProblemException.AccountNotFound(toId);
@@ -98,6 +85,7 @@ public static class TransferEndpoint
                 new Domain.Accounts.Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
             fromStream.AppendOne(transferred);
             toStream.AppendOne(transferred);
+            // The receipt's id is the transfer id: a concurrent transfer with the same id fails here, whatever its accounts.
             var receipt = new TransferReceipt(transferId, fromId, toId, amountMinor, transferred.Currency, transferred.Reference,
                 AccountDecider.Evolve(from, transferred).BalanceMinor, AccountDecider.Evolve(to, transferred).BalanceMinor,
                 transferred.OccurredAt);
@@ -121,7 +109,6 @@ public static class TransferEndpoint
             throw new ProblemException(Problems.TransferAlreadyExists,
                 $"Transfer {existing.TransferId} already exists with different accounts, amount or reference.");
         }
-
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>

@@ -5,12 +5,11 @@ using Ledger.Domain.Money;
 using Marten;
 using Mediator;
 
-namespace Ledger.Api.Accounts.OpenAccount;
+namespace Ledger.Api.Accounts;
 
 public static class OpenAccountEndpoint
 {
-    public sealed record Request(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit);
-
+    /// <summary>The request body, bound as it is; the owner is trimmed before validation.</summary>
     public sealed record Command(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit) : ICommand<AccountView>;
 
     public sealed class Validator : AbstractValidator<Command>
@@ -43,7 +42,7 @@ public static class OpenAccountEndpoint
         {
             ArgumentNullException.ThrowIfNull(command);
             var currency = Currency.Find(command.Currency!);
-            var open = new Domain.Accounts.OpenAccount(
+            var open = new OpenAccount(
                 command.AccountId ?? Guid.CreateVersion7(), command.Owner!,
                 currency.Code, command.OverdraftLimit?.Value is { } limit ? Rules.ToMinor(limit, currency, "overdraftLimit") : 0,
                 clock.GetUtcNow());
@@ -61,7 +60,7 @@ public static class OpenAccountEndpoint
         }
 
         /// <summary>The account's first answer when it was opened with this content; other content is a conflict.</summary>
-        private static async Task<AccountView?> FirstAsync(IQuerySession session, Domain.Accounts.OpenAccount open, CancellationToken cancellationToken)
+        private static async Task<AccountView?> FirstAsync(IQuerySession session, OpenAccount open, CancellationToken cancellationToken)
         {
             var first = await session.Events.FetchStreamAsync(open.AccountId, version: 1, token: cancellationToken);
             if (first.Count == 0)
@@ -81,9 +80,9 @@ public static class OpenAccountEndpoint
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/accounts", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+        routes.MapPost("/accounts", async (Command command, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var view = await mediator.Send(new Command(request.AccountId, Rules.Clean(request.Owner), request.Currency, request.OverdraftLimit), cancellationToken);
+                var view = await mediator.Send(command with { Owner = Rules.Clean(command.Owner) }, cancellationToken);
                 return TypedResults.Created(AccountView.LocationOf(view.AccountId), view);
             })
             .Idempotent(StatusCodes.Status201Created, view => AccountView.LocationOf(((AccountView)view).AccountId))

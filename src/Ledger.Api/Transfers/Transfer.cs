@@ -6,7 +6,7 @@ using Ledger.EventStore.Transfers;
 using Marten;
 using Mediator;
 
-namespace Ledger.Api.Transfers.Transfer;
+namespace Ledger.Api.Transfers;
 
 public sealed record TransferView(
     Guid TransferId,
@@ -29,8 +29,7 @@ public sealed record TransferView(
 
 public static class TransferEndpoint
 {
-    public sealed record Request(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference);
-
+    /// <summary>The request body, bound as it is; the reference is trimmed before validation.</summary>
     public sealed record Command(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference)
         : ICommand<TransferView>;
 
@@ -80,9 +79,9 @@ public static class TransferEndpoint
 
             var from = fromStream.Aggregate ?? throw ProblemException.AccountNotFound(fromId);
             var to = toStream.Aggregate ?? throw ProblemException.AccountNotFound(toId);
-            var amountMinor = Rules.ToMinor(command.Amount!.Value.Value!.Value, Currency.Find(from.Currency), "amount");
+            var amountMinor = Rules.ToMinor(command.Amount.Validated(), Currency.Find(from.Currency), "amount");
             var transferred = AccountDecider.Decide(
-                new Domain.Accounts.Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
+                new Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
             fromStream.AppendOne(transferred);
             toStream.AppendOne(transferred);
             // The receipt's id is the transfer id: a concurrent transfer with the same id fails here, whatever its accounts.
@@ -99,7 +98,7 @@ public static class TransferEndpoint
         private static TransferView Replay(TransferReceipt existing, Command command)
         {
             var currency = Currency.Find(existing.Currency);
-            var sameAmount = MinorUnits.TryFromMajor(command.Amount!.Value.Value!.Value, currency, out var amountMinor) && amountMinor == existing.AmountMinor;
+            var sameAmount = MinorUnits.TryFromMajor(command.Amount.Validated(), currency, out var amountMinor) && amountMinor == existing.AmountMinor;
             if (existing.FromAccountId == command.FromAccountId && existing.ToAccountId == command.ToAccountId && sameAmount &&
                 existing.Reference == command.Reference)
             {
@@ -112,10 +111,9 @@ public static class TransferEndpoint
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/transfers", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+        routes.MapPost("/transfers", async (Command command, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var command = new Command(request.TransferId, request.FromAccountId, request.ToAccountId, request.Amount, Rules.Clean(request.Reference));
-                var view = await mediator.Send(command, cancellationToken);
+                var view = await mediator.Send(command with { Reference = Rules.Clean(command.Reference) }, cancellationToken);
                 return TypedResults.Created(TransferLocation(view.TransferId), view);
             })
             .Idempotent(StatusCodes.Status201Created, view => TransferLocation(((TransferView)view).TransferId))

@@ -2,7 +2,7 @@ using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Audit;
 using Mediator;
 
-namespace Ledger.Api.Accounts.GetAccount;
+namespace Ledger.Api.Accounts;
 
 /// <summary>The account now, as of an instant (<c>asOf</c>), or after a stream version (<c>atVersion</c>).</summary>
 public static class GetAccountEndpoint

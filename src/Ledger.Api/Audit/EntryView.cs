@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ledger.Api.Infrastructure;
 using Ledger.Domain.Money;
 using Ledger.EventStore.Audit;
 
@@ -31,7 +32,7 @@ public sealed record EntryView(
         ArgumentNullException.ThrowIfNull(entry);
         var currency = Domain.Money.Currency.Find(entry.Currency);
         return new EntryView(entry.Version, entry.Sequence, entry.EventId, entry.Type, MinorUnits.ToMajor(entry.AmountMinor, currency),
-            entry.Currency, MinorUnits.ToMajor(entry.BalanceAfterMinor, currency), HashChain.Time(entry.OccurredAt), entry.TransferId,
+            entry.Currency, MinorUnits.ToMajor(entry.BalanceAfterMinor, currency), Instants.Format(entry.OccurredAt), entry.TransferId,
             entry.CounterpartyAccountId, entry.Reference, entry.CorrelationId, entry.Hash, entry.Data);
     }
 }

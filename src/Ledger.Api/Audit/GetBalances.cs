@@ -30,7 +30,7 @@ public static class GetBalancesEndpoint
                 return new CurrencyTotals(totals.Currency, totals.Accounts, MinorUnits.ToMajor(totals.TotalBalanceMinor, currency),
                     MinorUnits.ToMajor(totals.TotalDepositedMinor, currency), MinorUnits.ToMajor(totals.TotalWithdrawnMinor, currency), balanced);
             }).ToList();
-            return new TrialBalanceView(HashChain.Time(query.AsOf), trial.Sequence, currencies.TrueForAll(totals => totals.Balanced), currencies);
+            return new TrialBalanceView(Instants.Format(query.AsOf), trial.Sequence, currencies.TrueForAll(totals => totals.Balanced), currencies);
         }
     }
 

@@ -47,13 +47,13 @@ public static class GetHistoryEndpoint
                     var size = limit ?? LimitDefault;
                     if (size is < 1 or > LimitMax)
                     {
-                        throw Instants.Invalid("limit", $"'limit' must be between 1 and {LimitMax}.");
+                        throw Invalid.Parameter("limit", $"'limit' must be between 1 and {LimitMax}.");
                     }
 
                     var afterVersion = 0L;
                     if (after is not null && (!long.TryParse(after, NumberStyles.None, CultureInfo.InvariantCulture, out afterVersion) || afterVersion < 0))
                     {
-                        throw Instants.Invalid("after", "'after' must be a cursor returned as 'nextCursor' by a previous page.");
+                        throw Invalid.Parameter("after", "'after' must be a cursor returned as 'nextCursor' by a previous page.");
                     }
 
                     return TypedResults.Ok(await mediator.Send(new Query(accountId, fromInstant, toInstant, afterVersion, size), cancellationToken));
@@ -70,7 +70,7 @@ public static class GetHistoryEndpoint
         var toInstant = Instants.Parse(to, "to");
         if (fromInstant > toInstant)
         {
-            throw Instants.Invalid("from", "'from' must not be after 'to'.");
+            throw Invalid.Parameter("from", "'from' must not be after 'to'.");
         }
 
         return (fromInstant, toInstant);

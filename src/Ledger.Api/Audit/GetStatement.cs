@@ -47,12 +47,12 @@ public static class GetStatementEndpoint
 
             if (entries.Count > EntriesMax)
             {
-                throw Instants.Invalid("from", $"The statement would hold more than {EntriesMax} entries; narrow 'from' and 'to', or page through history.");
+                throw Invalid.Parameter("from", $"The statement would hold more than {EntriesMax} entries; narrow 'from' and 'to', or page through history.");
             }
 
             var closing = entries.Count > 0 ? entries[^1].BalanceAfter : MinorUnits.ToMajor(openingMinor, currency);
-            return new Statement(query.AccountId, currency.Code, query.From is { } f ? HashChain.Time(f) : null,
-                query.To is { } t ? HashChain.Time(t) : null, MinorUnits.ToMajor(openingMinor, currency), closing, entries);
+            return new Statement(query.AccountId, currency.Code, query.From is { } f ? Instants.Format(f) : null,
+                query.To is { } t ? Instants.Format(t) : null, MinorUnits.ToMajor(openingMinor, currency), closing, entries);
         }
     }
 

@@ -34,12 +34,12 @@ public static class GetAlertsEndpoint
                 var size = limit ?? FraudStore.LimitDefault;
                 if (size is < 1 or > FraudStore.LimitMax)
                 {
-                    throw Instants.Invalid("limit", $"'limit' must be between 1 and {FraudStore.LimitMax}.");
+                    throw Invalid.Parameter("limit", $"'limit' must be between 1 and {FraudStore.LimitMax}.");
                 }
 
                 if (after is not null && !FraudStore.TryParseCursor(after, out _))
                 {
-                    throw Instants.Invalid("after", "'after' must be a cursor returned as 'nextCursor' by a previous page.");
+                    throw Invalid.Parameter("after", "'after' must be a cursor returned as 'nextCursor' by a previous page.");
                 }
 
                 return TypedResults.Ok(await mediator.Send(new Query(accountId, after, size), cancellationToken));

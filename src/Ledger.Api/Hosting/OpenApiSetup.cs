@@ -10,7 +10,7 @@ public static class OpenApiSetup
     {
         ArgumentNullException.ThrowIfNull(options);
         options.SwaggerDoc("v1", new OpenApiInfo { Title = "Ledger API", Version = "v1", Description = "Teller commands and account reads." });
-        // Slices nest their Request types (DepositEndpoint.Request): name schemas after the slice (DepositRequest).
+        // Slices nest their Command types (TransferEndpoint.Command): name schemas after the slice (TransferCommand).
         options.CustomSchemaIds(type => type.DeclaringType is { } slice
             ? slice.Name.Replace("Endpoint", "", StringComparison.Ordinal) + type.Name
             : type.Name);

@@ -16,6 +16,13 @@ public readonly record struct AmountInput(decimal? Value)
     public bool IsReadable => Value is not null;
 }
 
+public static class AmountInputs
+{
+    /// <summary>The amount of a command that passed validation, which refuses a missing or unreadable one.</summary>
+    public static decimal Validated(this AmountInput? amount) =>
+        amount?.Value ?? throw new InvalidOperationException("The amount was not validated before the handler ran.");
+}
+
 public sealed partial class AmountInputJsonConverter : JsonConverter<AmountInput>
 {
     public override AmountInput Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)

@@ -42,21 +42,31 @@ public sealed class IdempotencyOptions
 }
 
 /// <summary>
-/// Writes the response of a command in the same database transaction as its events, then commits.
-/// Handlers call this instead of <c>SaveChangesAsync</c>. The write is fenced by the request's lease token: when a retry
-/// took the key over, the transaction rolls back and the request is answered 409 (ADR-009).
+/// Records the answer of a command under the request's <c>Idempotency-Key</c>, if it has one: a first answer in the same
+/// database transaction as its events (<see cref="SaveAsync{TResponse}"/>, instead of <c>SaveChangesAsync</c>), a repeated
+/// answer (the command's own id had already been used, see <see cref="NaturalKeyWrite"/>) on its own
+/// (<see cref="ReplayAsync{TResponse}"/>). Both writes are fenced by the request's lease token (ADR-009).
 /// </summary>
-public sealed class CommandCommit(IdempotencyScope scope, IOptions<JsonOptions> json)
+public sealed class CommandCommit(IdempotencyScope scope, IdempotencyStore store, IOptions<JsonOptions> json)
 {
-    private const string Table = $"{LedgerStore.Schema}.{IdempotencyTable.Name}";
-
+    /// <summary>
+    /// Stores the response through the session's own connection and transaction, so it commits or rolls back with the
+    /// events, then commits. When a retry took the key over, the transaction rolls back and the request is answered 409.
+    /// </summary>
     public async Task SaveAsync<TResponse>(IDocumentSession session, TResponse response, CancellationToken cancellationToken)
         where TResponse : notnull
     {
         ArgumentNullException.ThrowIfNull(session);
         if (scope is { Key: { } key, Command: { } command })
         {
-            await CompleteInTransactionAsync(session, key, Describe(command, response, json.Value.SerializerOptions), cancellationToken);
+            await session.BeginTransactionAsync(cancellationToken);
+            if (!await IdempotencyStore.CompleteAsync(session.Connection!, key, scope.Token, Describe(command, response), cancellationToken))
+            {
+                // Disposing the session rolls the events back.
+                throw new ProblemException(Problems.IdempotencyKeyInFlight,
+                    $"This request outlived its lease on Idempotency-Key '{key}' and a retry took the key over, so this attempt " +
+                    "had no effect. Retry with the same key to get the answer of the attempt that holds it.");
+            }
         }
 
         await session.SaveChangesAsync(cancellationToken);
@@ -64,36 +74,23 @@ public sealed class CommandCommit(IdempotencyScope scope, IOptions<JsonOptions> 
     }
 
     /// <summary>
-    /// Stores the response through the session's own connection and transaction, so it commits or rolls back with the events.
-    /// The update locks the row, and under read committed it re-reads a row that a concurrent takeover has just changed, so a
-    /// request whose token was replaced always updates zero rows; it then throws, and disposing the session rolls back.
-    /// Marten's queued SQL cannot report a row count, which is why this runs as a command of its own.
+    /// Stores the answer of a command that wrote nothing because its id had been used with the same content. A request
+    /// that lost its lease stores nothing; its answer is still true, since it only repeats what was already written.
     /// </summary>
-    private async Task CompleteInTransactionAsync(IDocumentSession session, string key, StoredResponse stored, CancellationToken cancellationToken)
+    public async Task<TResponse> ReplayAsync<TResponse>(TResponse response, CancellationToken cancellationToken)
+        where TResponse : notnull
     {
-        await session.BeginTransactionAsync(cancellationToken);
-        await using var update = session.Connection!.CreateCommand();
-        update.CommandText = $"update {Table} set completed_at = now(), response_status = $3, response_body = $4, response_location = $5 " +
-                             "where key = $1 and lease_token = $2 and completed_at is null";
-        update.Parameters.Add(new NpgsqlParameter { Value = key });
-        update.Parameters.Add(new NpgsqlParameter { Value = scope.Token });
-        update.Parameters.Add(new NpgsqlParameter { Value = stored.Status });
-        update.Parameters.Add(new NpgsqlParameter { Value = stored.Body });
-        update.Parameters.Add(new NpgsqlParameter { Value = stored.Location ?? (object)DBNull.Value });
-        if (await update.ExecuteNonQueryAsync(cancellationToken) != 1)
+        if (scope is { Key: { } key, Command: { } command })
         {
-            throw new ProblemException(Problems.IdempotencyKeyInFlight,
-                $"This request outlived its lease on Idempotency-Key '{key}' and a retry took the key over, so this attempt " +
-                "had no effect. Retry with the same key to get the answer of the attempt that holds it.");
+            await store.CompleteAsync(key, scope.Token, Describe(command, response), cancellationToken);
         }
+
+        scope.Completed = true;
+        return response;
     }
 
-    public static StoredResponse Describe(IdempotentCommand command, object response, JsonSerializerOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        return new StoredResponse(command.Status, JsonSerializer.Serialize(response, response.GetType(), options),
-            command.Location?.Invoke(response));
-    }
+    private StoredResponse Describe(IdempotentCommand command, object response) =>
+        new(command.Status, JsonSerializer.Serialize(response, response.GetType(), json.Value.SerializerOptions), command.Location?.Invoke(response));
 }
 
 /// <summary>The idempotency table's operations, each its own short statement outside any command transaction.</summary>
@@ -172,22 +169,33 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
         return await update.ExecuteNonQueryAsync(cancellationToken) == 1 ? new Reserved(token) : new InFlight();
     }
 
-    /// <summary>
-    /// Stores a response for a command that finished without writing (a replay by transfer or account id). A request that
-    /// lost its lease stores nothing; its answer is still true, since it only repeats what was already written.
-    /// </summary>
-    public async Task CompleteAsync(string key, Guid token, StoredResponse response, CancellationToken cancellationToken)
+    /// <summary>Stores a finished request's response on a connection of its own.</summary>
+    public async Task<bool> CompleteAsync(string key, Guid token, StoredResponse response, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await CompleteAsync(connection, key, token, response, cancellationToken);
+    }
+
+    /// <summary>
+    /// Stores a finished request's response, in the connection's transaction if one is open; false when the request's
+    /// token no longer holds the key. The update locks the row, and under read committed it re-reads a row that a concurrent
+    /// takeover has just changed, so a request whose token was replaced always updates zero rows. Marten's queued SQL
+    /// cannot report a row count, which is why this runs as a command of its own.
+    /// </summary>
+    public static async Task<bool> CompleteAsync(NpgsqlConnection connection, string key, Guid token, StoredResponse response,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(response);
-        await using var command = dataSource.CreateCommand(
-            $"update {Table} set completed_at = now(), response_status = $2, response_body = $3, response_location = $4 " +
-            "where key = $1 and lease_token = $5 and completed_at is null");
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"update {Table} set completed_at = now(), response_status = $3, response_body = $4, response_location = $5 " +
+                              "where key = $1 and lease_token = $2 and completed_at is null";
         command.Parameters.Add(new() { Value = key });
+        command.Parameters.Add(new() { Value = token });
         command.Parameters.Add(new() { Value = response.Status });
         command.Parameters.Add(new() { Value = response.Body });
         command.Parameters.Add(new() { Value = response.Location ?? (object)DBNull.Value });
-        command.Parameters.Add(new() { Value = token });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>
@@ -239,7 +247,7 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
 /// Honours <c>Idempotency-Key</c> on command endpoints: same key and body → the first response replayed with
 /// <c>Idempotency-Replayed: true</c>; same key, other body → 422; same key while the first still runs → 409.
 /// </summary>
-public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope scope, IOptions<JsonOptions> json) : IEndpointFilter
+public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope scope) : IEndpointFilter
 {
     public const string KeyHeader = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotency-Replayed";
@@ -281,18 +289,15 @@ public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope s
         scope.Command = command;
         try
         {
-            var result = await next(context);
-            if (!scope.Completed && result is IValueHttpResult { Value: { } value } and IStatusCodeHttpResult { StatusCode: >= 200 and < 300 })
-            {
-                await store.CompleteAsync(key, scope.Token, CommandCommit.Describe(command, value, json.Value.SerializerOptions), CancellationToken.None);
-            }
-
-            return result;
+            return await next(context);
         }
-        catch when (!scope.Completed)
+        finally
         {
-            await store.ReleaseAsync(key, scope.Token);
-            throw;
+            // A request that recorded no answer (it failed, or was refused) had no effect: a retry may run it again.
+            if (!scope.Completed)
+            {
+                await store.ReleaseAsync(key, scope.Token);
+            }
         }
     }
 

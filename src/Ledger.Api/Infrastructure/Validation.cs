@@ -84,10 +84,7 @@ public static class Rules
         ArgumentNullException.ThrowIfNull(currency);
         if (!MinorUnits.TryFromMajor(major, currency, out var minor))
         {
-            throw new ValidationException([
-                new ValidationFailure(field,
-                    $"'{field}' has more fractional digits than {currency.Code} allows ({currency.Exponent}).", major),
-            ]);
+            throw Invalid.Parameter(field, $"'{field}' has more fractional digits than {currency.Code} allows ({currency.Exponent}).");
         }
 
         return minor;

@@ -45,12 +45,12 @@ public static class GetDailyVolumesEndpoint
                     var first = ReportInputs.Day(from, "from") ?? DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DaysDefault));
                     if (first > last)
                     {
-                        throw Instants.Invalid("from", "'from' must not be after 'to'.");
+                        throw Invalid.Parameter("from", "'from' must not be after 'to'.");
                     }
 
                     if (last.DayNumber - first.DayNumber + 1 > DaysMax)
                     {
-                        throw Instants.Invalid("to", $"A request covers at most {DaysMax} days; ask for several ranges.");
+                        throw Invalid.Parameter("to", $"A request covers at most {DaysMax} days; ask for several ranges.");
                     }
 
                     return TypedResults.Ok(await mediator.Send(new Query(first, last, ReportInputs.CurrencyCode(currency)), cancellationToken));

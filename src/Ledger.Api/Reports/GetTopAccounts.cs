@@ -49,12 +49,12 @@ public static class GetTopAccountsEndpoint
                     {
                         null or "volume" => TopAccountsOrder.Volume,
                         "count" => TopAccountsOrder.Count,
-                        _ => throw Instants.Invalid("by", "'by' must be 'volume' or 'count'."),
+                        _ => throw Invalid.Parameter("by", "'by' must be 'volume' or 'count'."),
                     };
                     var size = limit ?? LimitDefault;
                     if (size is < 1 or > LimitMax)
                     {
-                        throw Instants.Invalid("limit", $"'limit' must be between 1 and {LimitMax}.");
+                        throw Invalid.Parameter("limit", $"'limit' must be between 1 and {LimitMax}.");
                     }
 
                     return TypedResults.Ok(await mediator.Send(new Query(order, size, ReportInputs.CurrencyCode(currency)), cancellationToken));

@@ -16,13 +16,13 @@ internal static class ReportInputs
 
         return DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day)
             ? day
-            : throw Instants.Invalid(field, $"'{field}' must be a date such as 2026-03-02.");
+            : throw Invalid.Parameter(field, $"'{field}' must be a date such as 2026-03-02.");
     }
 
     public static string? CurrencyCode(string? text) =>
         text is null ? null
         : Currency.TryFind(text, out var currency) ? currency.Code
-        : throw Instants.Invalid("currency", "'currency' must be an ISO 4217 code the ledger knows, such as EUR.");
+        : throw Invalid.Parameter("currency", "'currency' must be an ISO 4217 code the ledger knows, such as EUR.");
 
     public static decimal Major(long minor, string currency) => MinorUnits.ToMajor(minor, Currency.Find(currency));
 }

@@ -2,9 +2,9 @@ using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Mediator;
 
-namespace Ledger.Api.Accounts.Withdraw;
+namespace Ledger.Api.Accounts;
 
-public static class WithdrawEndpoint
+public static class DepositEndpoint
 {
     public sealed record Command(Guid AccountId, AmountInput? Amount, string? Reference, long? ExpectedVersion) : IMovementCommand;
 
@@ -15,16 +15,16 @@ public static class WithdrawEndpoint
         public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
-            return await movement.ApplyAsync(command.AccountId, command.Amount!.Value.Value!.Value, command.ExpectedVersion,
+            return await movement.ApplyAsync(command.AccountId, command.Amount.Validated(), command.ExpectedVersion,
                 (account, amountMinor, now) => AccountDecider.Decide(
-                    new Domain.Accounts.Withdraw(account.AccountId, amountMinor, command.Reference, now), account),
+                    new Deposit(account.AccountId, amountMinor, command.Reference, now), account),
                 cancellationToken);
         }
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapMovement("/accounts/{accountId}/withdrawals",
+        routes.MapMovement("/accounts/{accountId}/deposits",
                 (accountId, request, expectedVersion) => new Command(accountId, request.Amount, request.Reference, expectedVersion))
-            .WithName("Withdraw")
-            .WithSummary("Debits an account, within its balance plus overdraft limit.");
+            .WithName("Deposit")
+            .WithSummary("Credits an account.");
 }

@@ -3,15 +3,13 @@ using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Marten;
-using Marten.Exceptions;
 using Mediator;
 
-namespace Ledger.Api.Accounts.OpenAccount;
+namespace Ledger.Api.Accounts;
 
 public static class OpenAccountEndpoint
 {
-    public sealed record Request(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit);
-
+    /// <summary>The request body, bound as it is; the owner is trimmed before validation.</summary>
     public sealed record Command(Guid? AccountId, string? Owner, string? Currency, AmountInput? OverdraftLimit) : ICommand<AccountView>;
 
     public sealed class Validator : AbstractValidator<Command>
@@ -38,42 +36,31 @@ public static class OpenAccountEndpoint
         }
     }
 
-    public sealed class Handler(LedgerSessions sessions, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, AccountView>
+    public sealed class Handler(NaturalKeyWrite once, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, AccountView>
     {
         public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
             var currency = Currency.Find(command.Currency!);
-            var open = new Domain.Accounts.OpenAccount(
+            var open = new OpenAccount(
                 command.AccountId ?? Guid.CreateVersion7(), command.Owner!,
                 currency.Code, command.OverdraftLimit?.Value is { } limit ? Rules.ToMinor(limit, currency, "overdraftLimit") : 0,
                 clock.GetUtcNow());
-
-            // A second attempt only runs when a concurrent request created the same id first; it then sees that stream.
-            for (var attempt = 1; ; attempt++)
-            {
-                await using var session = sessions.OpenWriteSession();
-                if (await ExistingAsync(session, open, cancellationToken) is { } existing)
+            return await once.RunAsync(
+                (session, token) => FirstAsync(session, open, token),
+                async (session, token) =>
                 {
-                    return existing;
-                }
-
-                var created = AccountDecider.Decide(open);
-                session.Events.StartStream<Account>(created.AccountId, created);
-                var view = AccountView.From(AccountDecider.Evolve(null, created));
-                try
-                {
-                    await commit.SaveAsync(session, view, cancellationToken);
+                    var created = AccountDecider.Decide(open);
+                    session.Events.StartStream<Account>(created.AccountId, created);
+                    var view = AccountView.From(AccountDecider.Evolve(null, created));
+                    await commit.SaveAsync(session, view, token);
                     return view;
-                }
-                catch (ExistingStreamIdCollisionException) when (attempt == 1)
-                {
-                }
-            }
+                },
+                cancellationToken);
         }
 
-        /// <summary>A retry with the same account id and content gets the first response; other content is a conflict.</summary>
-        private static async Task<AccountView?> ExistingAsync(IDocumentSession session, Domain.Accounts.OpenAccount open, CancellationToken cancellationToken)
+        /// <summary>The account's first answer when it was opened with this content; other content is a conflict.</summary>
+        private static async Task<AccountView?> FirstAsync(IQuerySession session, OpenAccount open, CancellationToken cancellationToken)
         {
             var first = await session.Events.FetchStreamAsync(open.AccountId, version: 1, token: cancellationToken);
             if (first.Count == 0)
@@ -93,9 +80,9 @@ public static class OpenAccountEndpoint
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/accounts", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+        routes.MapPost("/accounts", async (Command command, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var view = await mediator.Send(new Command(request.AccountId, Rules.Clean(request.Owner), request.Currency, request.OverdraftLimit), cancellationToken);
+                var view = await mediator.Send(command with { Owner = Rules.Clean(command.Owner) }, cancellationToken);
                 return TypedResults.Created(AccountView.LocationOf(view.AccountId), view);
             })
             .Idempotent(StatusCodes.Status201Created, view => AccountView.LocationOf(((AccountView)view).AccountId))

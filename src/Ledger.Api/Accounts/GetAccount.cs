@@ -2,7 +2,7 @@ using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Audit;
 using Mediator;
 
-namespace Ledger.Api.Accounts.GetAccount;
+namespace Ledger.Api.Accounts;
 
 /// <summary>The account now, as of an instant (<c>asOf</c>), or after a stream version (<c>atVersion</c>).</summary>
 public static class GetAccountEndpoint
@@ -20,7 +20,7 @@ public static class GetAccountEndpoint
             {
                 if (version < 1 || version > latest.Version)
                 {
-                    throw Instants.Invalid("atVersion", $"'atVersion' must be between 1 and {latest.Version}, the account's current version.");
+                    throw Invalid.Parameter("atVersion", $"'atVersion' must be between 1 and {latest.Version}, the account's current version.");
                 }
 
                 return AccountView.From((await audit.AtVersionAsync(query.AccountId, version, cancellationToken))!);
@@ -45,7 +45,7 @@ public static class GetAccountEndpoint
                     var instant = Instants.Parse(asOf, "asOf");
                     if (instant is not null && atVersion is not null)
                     {
-                        throw Instants.Invalid("asOf", "Give either 'asOf' or 'atVersion', not both.");
+                        throw Invalid.Parameter("asOf", "Give either 'asOf' or 'atVersion', not both.");
                     }
 
                     var view = await mediator.Send(new Query(accountId, instant, atVersion), cancellationToken);

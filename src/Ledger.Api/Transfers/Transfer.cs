@@ -4,11 +4,9 @@ using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Ledger.EventStore.Transfers;
 using Marten;
-using JasperFx;
-using Marten.Exceptions;
 using Mediator;
 
-namespace Ledger.Api.Transfers.Transfer;
+namespace Ledger.Api.Transfers;
 
 public sealed record TransferView(
     Guid TransferId,
@@ -31,8 +29,7 @@ public sealed record TransferView(
 
 public static class TransferEndpoint
 {
-    public sealed record Request(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference);
-
+    /// <summary>The request body, bound as it is; the reference is trimmed before validation.</summary>
     public sealed record Command(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference)
         : ICommand<TransferView>;
 
@@ -50,7 +47,7 @@ public static class TransferEndpoint
         }
     }
 
-    public sealed class Handler(LedgerSessions sessions, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
+    public sealed class Handler(NaturalKeyWrite once, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
     {
         public async ValueTask<TransferView> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -63,41 +60,31 @@ public static class TransferEndpoint
             }
 
             var transferId = command.TransferId ?? Guid.CreateVersion7();
-            // A second attempt only runs when a concurrent request inserted the same transfer id between other accounts.
-            for (var attempt = 1; ; attempt++)
-            {
-                await using var session = sessions.OpenWriteSession();
-                try
-                {
-                    return await TransferAsync(session, transferId, fromId, toId, command, cancellationToken);
-                }
-                catch (DocumentAlreadyExistsException) when (attempt == 1)
-                {
-                }
-            }
+            return await once.RunAsync(
+                async (session, token) => command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, token) is { } first
+                    ? Replay(first, command)
+                    : null,
+                (session, token) => TransferAsync(session, transferId, command, token),
+                cancellationToken);
         }
 
-        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Guid fromId, Guid toId,
-            Command command, CancellationToken cancellationToken)
+        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Command command, CancellationToken cancellationToken)
         {
+            var (fromId, toId) = (command.FromAccountId!.Value, command.ToAccountId!.Value);
             // Locks are always taken in ascending id order, so two opposite transfers cannot deadlock.
             var (firstId, secondId) = fromId.CompareTo(toId) < 0 ? (fromId, toId) : (toId, fromId);
             var first = await session.Events.FetchForExclusiveWriting<Account>(firstId, cancellationToken);
             var second = await session.Events.FetchForExclusiveWriting<Account>(secondId, cancellationToken);
             var (fromStream, toStream) = firstId == fromId ? (first, second) : (second, first);
 
-            if (command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, cancellationToken) is { } existing)
-            {
-                return Replay(existing, command);
-            }
-
             var from = fromStream.Aggregate ?? throw ProblemException.AccountNotFound(fromId);
             var to = toStream.Aggregate ?? throw ProblemException.AccountNotFound(toId);
-            var amountMinor = Rules.ToMinor(command.Amount!.Value.Value!.Value, Currency.Find(from.Currency), "amount");
+            var amountMinor = Rules.ToMinor(command.Amount.Validated(), Currency.Find(from.Currency), "amount");
             var transferred = AccountDecider.Decide(
-                new Domain.Accounts.Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
+                new Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
             fromStream.AppendOne(transferred);
             toStream.AppendOne(transferred);
+            // The receipt's id is the transfer id: a concurrent transfer with the same id fails here, whatever its accounts.
             var receipt = new TransferReceipt(transferId, fromId, toId, amountMinor, transferred.Currency, transferred.Reference,
                 AccountDecider.Evolve(from, transferred).BalanceMinor, AccountDecider.Evolve(to, transferred).BalanceMinor,
                 transferred.OccurredAt);
@@ -111,7 +98,7 @@ public static class TransferEndpoint
         private static TransferView Replay(TransferReceipt existing, Command command)
         {
             var currency = Currency.Find(existing.Currency);
-            var sameAmount = MinorUnits.TryFromMajor(command.Amount!.Value.Value!.Value, currency, out var amountMinor) && amountMinor == existing.AmountMinor;
+            var sameAmount = MinorUnits.TryFromMajor(command.Amount.Validated(), currency, out var amountMinor) && amountMinor == existing.AmountMinor;
             if (existing.FromAccountId == command.FromAccountId && existing.ToAccountId == command.ToAccountId && sameAmount &&
                 existing.Reference == command.Reference)
             {
@@ -121,14 +108,12 @@ public static class TransferEndpoint
             throw new ProblemException(Problems.TransferAlreadyExists,
                 $"Transfer {existing.TransferId} already exists with different accounts, amount or reference.");
         }
-
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/transfers", async (Request request, IMediator mediator, CancellationToken cancellationToken) =>
+        routes.MapPost("/transfers", async (Command command, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var command = new Command(request.TransferId, request.FromAccountId, request.ToAccountId, request.Amount, Rules.Clean(request.Reference));
-                var view = await mediator.Send(command, cancellationToken);
+                var view = await mediator.Send(command with { Reference = Rules.Clean(command.Reference) }, cancellationToken);
                 return TypedResults.Created(TransferLocation(view.TransferId), view);
             })
             .Idempotent(StatusCodes.Status201Created, view => TransferLocation(((TransferView)view).TransferId))

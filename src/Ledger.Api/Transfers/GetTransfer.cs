@@ -1,9 +1,8 @@
 using Ledger.Api.Infrastructure;
-using Ledger.Api.Transfers.Transfer;
 using Ledger.EventStore.Transfers;
 using Mediator;
 
-namespace Ledger.Api.Transfers.GetTransfer;
+namespace Ledger.Api.Transfers;
 
 public static class GetTransferEndpoint
 {

@@ -2,9 +2,9 @@ using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Mediator;
 
-namespace Ledger.Api.Accounts.Deposit;
+namespace Ledger.Api.Accounts;
 
-public static class DepositEndpoint
+public static class WithdrawEndpoint
 {
     public sealed record Command(Guid AccountId, AmountInput? Amount, string? Reference, long? ExpectedVersion) : IMovementCommand;
 
@@ -15,16 +15,16 @@ public static class DepositEndpoint
         public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
-            return await movement.ApplyAsync(command.AccountId, command.Amount!.Value.Value!.Value, command.ExpectedVersion,
+            return await movement.ApplyAsync(command.AccountId, command.Amount.Validated(), command.ExpectedVersion,
                 (account, amountMinor, now) => AccountDecider.Decide(
-                    new Domain.Accounts.Deposit(account.AccountId, amountMinor, command.Reference, now), account),
+                    new Withdraw(account.AccountId, amountMinor, command.Reference, now), account),
                 cancellationToken);
         }
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapMovement("/accounts/{accountId}/deposits",
+        routes.MapMovement("/accounts/{accountId}/withdrawals",
                 (accountId, request, expectedVersion) => new Command(accountId, request.Amount, request.Reference, expectedVersion))
-            .WithName("Deposit")
-            .WithSummary("Credits an account.");
+            .WithName("Withdraw")
+            .WithSummary("Debits an account, within its balance plus overdraft limit.");
 }

@@ -5,6 +5,7 @@ using Ledger.Domain.Accounts;
 using Ledger.EventStore.Accounts;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Idempotency;
+using Ledger.EventStore.MartenStorage;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Reports;
 using Ledger.EventStore.Transfers;
@@ -58,8 +59,8 @@ public static class LedgerStore
 
         options.Projections.Add(new AccountProjection(), ProjectionLifecycle.Inline);
         options.Projections.Add(new AccountEntriesProjection(), ProjectionLifecycle.Inline);
-        options.Schema.For<Account>().Identity(account => account.AccountId).DocumentAlias("account");
-        options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias("transfer_receipt");
+        options.Schema.For<Account>().Identity(account => account.AccountId).DocumentAlias(MartenTables.AccountAlias);
+        options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias(MartenTables.TransferReceiptAlias);
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
         options.Storage.ExtendedSchemaObjects.Add(AccountEntriesTable.Build());

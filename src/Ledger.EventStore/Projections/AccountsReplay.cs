@@ -1,7 +1,7 @@
 using JasperFx.Events.Projections;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore.Accounts;
-using NpgsqlTypes;
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.EventStore.Projections;
@@ -18,24 +18,13 @@ public sealed class AccountsReplay : ReplayProjection
 
     public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
 
-    public const string TableName = "mt_doc_account";
-
-    public override string Table => TableName;
+    public override string Table => MartenTables.AccountDocuments;
 
     public override IReadOnlyList<string> KeyColumns { get; } = ["id"];
 
     public override IReadOnlyList<string> ComparedColumns { get; } = ["data"];
 
     public override IProjectionBuilder CreateBuilder(ReplayContext context) => new Builder(context);
-
-    /// <summary>Writes account documents as the store does (the replay and the seed both write this table).</summary>
-    public static Task CopyAsync(NpgsqlConnection connection, string qualifiedTable, Marten.ISerializer serializer,
-        IEnumerable<Account> accounts, CancellationToken cancellation) =>
-        BinaryCopy.WriteAsync(connection, qualifiedTable, "id, data, mt_dotnet_type, mt_version", Types,
-            accounts.Select(account => new object[] { account.AccountId, serializer.ToJson(account), typeof(Account).FullName!, account.Version }),
-            cancellation);
-
-    private static readonly NpgsqlDbType[] Types = [NpgsqlDbType.Uuid, NpgsqlDbType.Jsonb, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint];
 
     private sealed class Builder(ReplayContext context) : IProjectionBuilder
     {
@@ -54,7 +43,7 @@ public sealed class AccountsReplay : ReplayProjection
         {
             // Only the accounts changed since the last write: the switch rewrites what the last moments changed, not everything.
             await BinaryCopy.DeleteKeysAsync(connection, qualifiedTable, "id", _changed, cancellation);
-            await CopyAsync(connection, qualifiedTable, context.Serializer, _changed.Select(id => _accounts[id]), cancellation);
+            await MartenBulkWriter.CopyAccountDocumentsAsync(connection, qualifiedTable, context.Serializer, _changed.Select(id => _accounts[id]), cancellation);
             _changed.Clear();
         }
     }

@@ -1,3 +1,4 @@
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.EventStore;
@@ -10,11 +11,10 @@ namespace Ledger.EventStore;
 public static class EventStoreHead
 {
     /// <summary>An SQL scalar subquery for the head, to be read in the same snapshot as a reader's position.</summary>
-    public const string HeadSql = $"(select coalesce(max(seq_id), 0) from {LedgerStore.Schema}.mt_events)";
+    public const string HeadSql = MartenTables.HeadSql;
 
     /// <summary>An SQL scalar subquery counting the events after <paramref name="position"/> (an SQL expression).</summary>
-    public static string LagSql(string position) =>
-        $"(select count(*) from {LedgerStore.Schema}.mt_events where seq_id > {position} and {Tombstones.NotTombstone})";
+    public static string LagSql(string position) => MartenTables.LagSql(position);
 
     public static async Task<long> ReadAsync(NpgsqlConnection connection, CancellationToken cancellation)
     {

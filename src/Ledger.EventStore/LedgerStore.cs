@@ -1,12 +1,9 @@
 using JasperFx;
 using JasperFx.Events;
-using JasperFx.Events.Projections;
 using Ledger.Domain.Accounts;
-using Ledger.EventStore.Accounts;
-using Ledger.EventStore.Audit;
 using Ledger.EventStore.Idempotency;
+using Ledger.EventStore.MartenStorage;
 using Ledger.EventStore.Projections;
-using Ledger.EventStore.Reports;
 using Ledger.EventStore.Transfers;
 using Marten;
 using Weasel.Core;
@@ -56,16 +53,15 @@ public static class LedgerStore
         options.Projections.RebuildErrors.SkipUnknownEvents = false;
         options.Projections.RebuildErrors.SkipApplyErrors = false;
 
-        options.Projections.Add(new AccountProjection(), ProjectionLifecycle.Inline);
-        options.Projections.Add(new AccountEntriesProjection(), ProjectionLifecycle.Inline);
-        options.Schema.For<Account>().Identity(account => account.AccountId).DocumentAlias("account");
-        options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias("transfer_receipt");
+        // Every read model declares its own table and live writer (ADR-014); the async ones are kept by AsyncProjectionRunner.
+        foreach (var readModel in ProjectionCatalog.All)
+        {
+            readModel.Configure(options);
+        }
+
+        options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias(MartenTables.TransferReceiptAlias);
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
-        options.Storage.ExtendedSchemaObjects.Add(AccountEntriesTable.Build());
-        // Report tables are kept by AsyncProjectionRunner, not by Marten's daemon (ADR-007); Marten only creates them.
-        options.Storage.ExtendedSchemaObjects.Add(DailyVolumesProjection.BuildTable());
-        options.Storage.ExtendedSchemaObjects.Add(AccountActivityProjection.BuildTable());
         options.Storage.ExtendedSchemaObjects.AddRange(ProjectionTables.Build());
     }
 }

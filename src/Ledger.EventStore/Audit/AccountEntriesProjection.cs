@@ -1,54 +1,131 @@
 using System.Text.Json;
 using JasperFx.Events;
+using JasperFx.Events.Projections;
 using Ledger.Domain.Accounts;
+using Ledger.EventStore.Projections;
 using Marten;
-using Marten.Events.Projections;
+using Npgsql;
+using IMartenProjection = Marten.Events.Projections.IProjection;
 
 namespace Ledger.EventStore.Audit;
 
 /// <summary>
-/// Inline projection writing <see cref="AccountEntriesTable"/>: for each appended event, the account state after it
-/// (folded with the domain's own Evolve) and the next link of the stream's hash chain. The previous link is read from
-/// the table inside the same transaction; writers hold the stream's row lock, so no other writer can interleave.
+/// <see cref="AccountEntriesTable"/>: for each event of an account, the state after it (the domain's own Evolve) and the next
+/// link of the stream's hash chain. One definition (ADR-014): every row is <see cref="AccountEntryRow.Next"/> of the link
+/// before it; the live writer (<see cref="Inline"/>) reads that link from the table in the append's transaction (writers
+/// hold the stream's row lock, so no other writer can interleave), a replay (<see cref="Builder"/>) keeps it in memory.
 /// Every value comes from the event and its metadata, never from the clock.
 /// </summary>
-public sealed class AccountEntriesProjection : IProjection
+/// <remarks>
+/// A rebuild recomputes the chain hashes from the events, so before the switch the rebuilt chain must equal the stored one
+/// wherever both have an entry: otherwise it would launder an edited event (or an edited entry) into a fresh, valid-looking
+/// chain. Such a rebuild stops and changes nothing (ADR-005, ADR-007).
+/// </remarks>
+public sealed class AccountEntriesProjection : ReplayProjection
 {
-    private static readonly string InsertSql =
-        $"insert into {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) " +
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
+    public override string Name => "account-entries";
 
-    public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
+    public override string Description => "Per account, every event with the balance and state after it and its chain hash (auditors' reads).";
+
+    public override ProjectionLifecycle Lifecycle => ProjectionLifecycle.Inline;
+
+    public override string Table => AccountEntriesTable.Name;
+
+    public override IReadOnlyList<string> KeyColumns { get; } = ["account_id", "version"];
+
+    public override IReadOnlyList<string> ComparedColumns { get; } =
+        AccountEntryRow.Columns.Split(", ").Except(["account_id", "version"]).ToArray();
+
+    public override IProjectionBuilder CreateBuilder(ReplayContext context) => new Builder();
+
+    public override void Configure(StoreOptions options)
     {
-        ArgumentNullException.ThrowIfNull(operations);
-        ArgumentNullException.ThrowIfNull(events);
-        foreach (var stream in events.GroupBy(e => e.StreamId))
+        ArgumentNullException.ThrowIfNull(options);
+        options.Storage.ExtendedSchemaObjects.Add(AccountEntriesTable.Build());
+        options.Projections.Add(new Inline(), ProjectionLifecycle.Inline);
+    }
+
+    public override async Task CheckBeforeSwitchAsync(NpgsqlConnection connection, string liveTable, string shadowTable,
+        CancellationToken cancellation)
+    {
+        await using var command = new NpgsqlCommand(
+            $"select live.account_id, live.version from {liveTable} live join {shadowTable} shadow using (account_id, version) " +
+            "where live.hash <> shadow.hash order by live.account_id, live.version limit 1", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellation);
+        if (await reader.ReadAsync(cancellation))
         {
-            var ordered = stream.OrderBy(e => e.Version).ToList();
-            var (hash, state) = ordered[0].Version == 1
-                ? (HashChain.Genesis, null)
-                : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
-            foreach (var e in ordered)
-            {
-                var row = AccountEntryRow.Next(hash, state, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId, (IAccountEvent)e.Data);
-                operations.QueueSqlCommand(InsertSql, row.Values());
-                (hash, state) = (row.Hash, row.State);
-            }
+            throw new ProjectionConflictException(
+                $"The stored hash chain differs from the one recomputed from the events, first at account {reader.GetGuid(0)} " +
+                $"version {reader.GetInt64(1)}. Either an event or an entry was changed after it was written; a rebuild would hide " +
+                "that. Run the integrity check (GET /api/v1/accounts/{id}/integrity) and investigate. Nothing was changed.");
         }
     }
 
-    private static async Task<(string Hash, Account? State)> LoadLinkAsync(IDocumentOperations operations, Guid accountId, long version,
-        CancellationToken cancellation)
+    /// <summary>The link a stream's first event follows.</summary>
+    private static readonly (string Hash, Account? State) Genesis = (HashChain.Genesis, null);
+
+    /// <summary>The live writer: one insert per appended event, queued into the append's own batch.</summary>
+    private sealed class Inline : IMartenProjection
     {
-        var rows = await operations.QueryAsync<string>(
-            $"select json_build_object('hash', hash, 'state', state)::text from {AccountEntriesTable.QualifiedName} where account_id = ? and version = ?",
-            cancellation, accountId, version);
-        if (rows.Count != 1)
+        private static readonly string InsertSql =
+            $"insert into {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) " +
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
+
+        public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
         {
-            throw new InvalidOperationException($"Account {accountId} has no entry for version {version}; its history table is incomplete.");
+            ArgumentNullException.ThrowIfNull(operations);
+            ArgumentNullException.ThrowIfNull(events);
+            foreach (var stream in events.GroupBy(e => e.StreamId))
+            {
+                var ordered = stream.OrderBy(e => e.Version).ToList();
+                var link = ordered[0].Version == 1 ? Genesis : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
+                foreach (var e in ordered)
+                {
+                    var row = AccountEntryRow.Next(link.Hash, link.State, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId,
+                        (IAccountEvent)e.Data);
+                    operations.QueueSqlCommand(InsertSql, row.Values());
+                    link = (row.Hash, row.State);
+                }
+            }
         }
 
-        using var link = JsonDocument.Parse(rows[0]);
-        return (link.RootElement.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(link.RootElement.GetProperty("state").GetRawText()));
+        private static async Task<(string Hash, Account? State)> LoadLinkAsync(IDocumentOperations operations, Guid accountId, long version,
+            CancellationToken cancellation)
+        {
+            var rows = await operations.QueryAsync<string>(
+                $"select json_build_object('hash', hash, 'state', state)::text from {AccountEntriesTable.QualifiedName} where account_id = ? and version = ?",
+                cancellation, accountId, version);
+            if (rows.Count != 1)
+            {
+                throw new InvalidOperationException($"Account {accountId} has no entry for version {version}; its history table is incomplete.");
+            }
+
+            using var link = JsonDocument.Parse(rows[0]);
+            return (link.RootElement.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(link.RootElement.GetProperty("state").GetRawText()));
+        }
+    }
+
+    private sealed class Builder : IProjectionBuilder
+    {
+        private readonly Dictionary<Guid, (string Hash, Account? State)> _links = [];
+        private readonly List<object[]> _pending = [];
+
+        public void Apply(ReplayEvent e)
+        {
+            var link = _links.GetValueOrDefault(e.StreamId, Genesis);
+            var row = AccountEntryRow.Next(link.Hash, link.State, e.StreamId, e.Version, e.Sequence, e.EventId, e.CorrelationId, e.Data);
+            _links[e.StreamId] = (row.Hash, row.State);
+            _pending.Add(row.Values());
+        }
+
+        public async Task FlushAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation)
+        {
+            await BinaryCopy.WriteAsync(connection, qualifiedTable, AccountEntryRow.Columns, AccountEntryRow.ColumnTypes, _pending,
+                cancellation);
+            _pending.Clear();
+        }
+
+        public Task CompleteAsync(NpgsqlConnection connection, string qualifiedTable, CancellationToken cancellation) =>
+            FlushAsync(connection, qualifiedTable, cancellation);
     }
 }

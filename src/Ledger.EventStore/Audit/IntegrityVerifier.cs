@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ledger.Domain.Accounts;
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.EventStore.Audit;
@@ -55,9 +56,7 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource)
 
     private async IAsyncEnumerable<StreamIntegrity> WalkAsync(Guid? accountId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Marten's tombstones sit on a stream of their own and belong to no account's chain (ADR-008).
-        var filterEvents = $"(select * from {LedgerStore.Schema}.mt_events where {Tombstones.NotTombstone}" +
-                           (accountId is null ? ")" : " and stream_id = $1)");
+        var filterEvents = MartenTables.EventsForIntegrity(oneStream: accountId is not null);
         var filterEntries = accountId is null ? AccountEntriesTable.QualifiedName : $"(select * from {AccountEntriesTable.QualifiedName} where account_id = $1)";
         await using var command = dataSource.CreateCommand(
             "select coalesce(e.stream_id, x.account_id), coalesce(e.version, x.version), e.seq_id, e.id, e.type, e.data::text, " +

@@ -1,37 +1,31 @@
 using System.Runtime.CompilerServices;
 using Ledger.Domain.Accounts;
+using Ledger.EventStore.MartenStorage;
 using Marten;
 using Npgsql;
 
 namespace Ledger.EventStore.Projections;
 
 /// <summary>
-/// Streams stored events straight from <c>mt_events</c>, deserialized by the store's own serializer. Each read is one
+/// Streams stored events straight from Marten's event table (<see cref="MartenTables"/>), deserialized by the store's own serializer. Each read is one
 /// statement, so it sees one snapshot: within it, every stream's versions are contiguous (a stream's next event can only
 /// commit after the previous one did), which is what lets a replay catch up per stream without missing anything.
 /// Marten's tombstones are no events and never read (ADR-008); any other type this ledger does not know stops the read.
 /// </summary>
 public sealed class EventReader(ISerializer serializer)
 {
-    private const string Columns = "stream_id, version, seq_id, id, type, data, correlation_id";
     private static readonly Dictionary<string, Type> TypesByName =
         LedgerStore.EventTypeNames.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
 
     /// <summary>Every event with <c>afterSequence &lt; sequence &lt;= upToSequence</c>, in sequence order.</summary>
     public IAsyncEnumerable<ReplayEvent> ReadRangeAsync(NpgsqlConnection connection, long afterSequence, long upToSequence,
         CancellationToken cancellation) =>
-        ReadAsync(connection,
-            $"select {Columns} from {LedgerStore.Schema}.mt_events where seq_id > @after and seq_id <= @upTo " +
-            $"and {Tombstones.NotTombstone} order by seq_id",
-            [new("after", afterSequence), new("upTo", upToSequence)], cancellation);
+        ReadAsync(connection, MartenTables.SelectEventsInRange, [new("after", afterSequence), new("upTo", upToSequence)], cancellation);
 
     /// <summary>Every event of the given streams after the given versions, in version order per stream.</summary>
     public IAsyncEnumerable<ReplayEvent> ReadStreamsAfterAsync(NpgsqlConnection connection,
         IReadOnlyCollection<(Guid StreamId, long AfterVersion)> streams, CancellationToken cancellation) =>
-        ReadAsync(connection,
-            $"select {Columns} from {LedgerStore.Schema}.mt_events e " +
-            "join unnest(@ids, @versions) as s(stream_id, after_version) using (stream_id) " +
-            $"where e.version > s.after_version and {Tombstones.NotTombstone} order by e.stream_id, e.version",
+        ReadAsync(connection, MartenTables.SelectStreamsAfter,
             [new("ids", streams.Select(s => s.StreamId).ToArray()), new("versions", streams.Select(s => s.AfterVersion).ToArray())],
             cancellation);
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using JasperFx.Events.Projections;
+using Ledger.EventStore.MartenStorage;
 using Marten;
 using Npgsql;
 
@@ -216,7 +217,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         private async Task CatchUpStreamsAsync(NpgsqlConnection connection, CancellationToken cancellation)
         {
             var behind = new List<(Guid, long)>();
-            await using (var streams = new NpgsqlCommand($"select id, version from {LedgerStore.Schema}.mt_streams", connection))
+            await using (var streams = new NpgsqlCommand(MartenTables.SelectStreamVersions, connection))
             await using (var reader = await streams.ExecuteReaderAsync(cancellation))
             {
                 while (await reader.ReadAsync(cancellation))
@@ -261,7 +262,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         /// table. Taking a lock the appends take later (mt_events, as before) while they hold the model's table for reading
         /// made a cycle that starved the switch under sustained writes (ADR-007). Readers of mt_streams are not blocked.
         /// </summary>
-        private const string AppendsStopped = $"lock table {LedgerStore.Schema}.mt_streams in exclusive mode";
+        private const string AppendsStopped = MartenTables.StopAppends;
 
         /// <summary>
         /// Takes the locks first (any failure to get them changes nothing and is retried), then applies the last events,
@@ -356,8 +357,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
 
         private static async Task<long> CountEventsAsync(NpgsqlConnection connection, long ceiling, CancellationToken cancellation)
         {
-            await using var count = new NpgsqlCommand(
-                $"select count(*) from {LedgerStore.Schema}.mt_events where seq_id <= @ceiling and {Tombstones.NotTombstone}", connection);
+            await using var count = new NpgsqlCommand(MartenTables.CountEventsUpTo, connection);
             count.Parameters.AddWithValue("ceiling", ceiling);
             return (long)(await count.ExecuteScalarAsync(cancellation))!;
         }

@@ -4,9 +4,10 @@ using Npgsql;
 namespace Ledger.EventStore.Projections;
 
 /// <summary>
-/// A read model that can be rebuilt by replaying the event store into a shadow table and switched in when complete.
-/// Every projection writes one table in <see cref="LedgerStore.Schema"/>; the live writer (Marten inline projection or
-/// <see cref="AsyncProjectionRunner"/>) and the replay share the same builder code, so a rebuild is the live model.
+/// The one definition of a read model (ADR-014): name, table and keys, the fold, and what the store needs to keep it live.
+/// Every read model writes one table in <see cref="LedgerStore.Schema"/>; its live writer (a Marten inline projection
+/// declared in <see cref="Configure"/>, or <see cref="AsyncProjectionRunner"/> through <see cref="CreateBuilder"/>) and its
+/// replay (<see cref="ProjectionRebuilder"/>) share the same fold, so a rebuild is the live model.
 /// </summary>
 public abstract class ReplayProjection
 {
@@ -27,6 +28,13 @@ public abstract class ReplayProjection
     public abstract IReadOnlyList<string> ComparedColumns { get; }
 
     public abstract IProjectionBuilder CreateBuilder(ReplayContext context);
+
+    /// <summary>
+    /// Declares to the store what keeps this model live: its table (a schema object, unless it is a Marten document) and,
+    /// for an inline model, the Marten projection that writes it in the append's transaction. Async models need only
+    /// their table: <see cref="AsyncProjectionRunner"/> keeps them.
+    /// </summary>
+    public abstract void Configure(Marten.StoreOptions options);
 
     /// <summary>
     /// Runs inside the switch's transaction, after the shadow holds everything and before it replaces the live table;

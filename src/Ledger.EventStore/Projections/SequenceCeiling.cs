@@ -1,3 +1,4 @@
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.EventStore.Projections;
@@ -27,16 +28,7 @@ public sealed class SequenceCeiling(TimeProvider time)
     public async Task<long> ReadAsync(NpgsqlConnection connection, long afterSequence, CancellationToken cancellation,
         int scanMax = int.MaxValue)
     {
-        await using var command = new NpgsqlCommand(
-            $"""
-            with s as (
-                select seq_id, lag(seq_id, 1, @after) over (order by seq_id) as previous
-                from (select seq_id from {LedgerStore.Schema}.mt_events where seq_id > @after order by seq_id limit @scan) ahead)
-            select previous, seq_id from s where seq_id > previous + 1
-            union all
-            select coalesce(max(seq_id), @after), null from s
-            order by 1 limit @gaps
-            """, connection);
+        await using var command = new NpgsqlCommand(MartenTables.SelectSequenceGaps, connection);
         command.Parameters.AddWithValue("after", afterSequence);
         command.Parameters.AddWithValue("gaps", GapsTrackedMax + 1);
         command.Parameters.AddWithValue("scan", scanMax);

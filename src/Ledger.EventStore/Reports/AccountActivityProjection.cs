@@ -41,6 +41,12 @@ public sealed class AccountActivityProjection : ReplayProjection
 
     public override IProjectionBuilder CreateBuilder(ReplayContext context) => new Builder();
 
+    public override void Configure(Marten.StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Storage.ExtendedSchemaObjects.Add(BuildTable());
+    }
+
     public static Table BuildTable()
     {
         var table = new Table(new PostgresqlObjectName(LedgerStore.Schema, TableName, SchemaUtils.IdentifierUsage.General));

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Ledger.Domain;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore.Audit;
+using Ledger.EventStore.MartenStorage;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Transfers;
 using Marten;
@@ -19,7 +20,7 @@ namespace Ledger.EventStore.Seeding;
 /// The store's schema must exist (the caller applies Marten's configuration first).
 /// </summary>
 /// <remarks>
-/// Appends wait while the seed writes (it holds <c>mt_events</c> in EXCLUSIVE mode, which readers do not notice): the seed's
+/// Appends wait while the seed writes (it holds the event table in EXCLUSIVE mode, <see cref="MartenTables.HoldEventInserts"/>, which readers do not notice): the seed's
 /// sequence numbers stay uncommitted for the whole transaction, and had appends committed above them meanwhile, readers
 /// that follow the sequence (the relay, the report runner) could take that range for a rolled-back hole and pass over it.
 /// Each event's <c>timestamp</c> is when the seed recorded it, as for an append; its business time is in its data.
@@ -31,25 +32,6 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
 
     /// <summary>Batches prepared ahead of the COPY: row building (JSON, hashes) runs on another core meanwhile.</summary>
     private const int ChunksAheadMax = 2;
-
-    /// <summary>Marten's tenant id when the store is not multi-tenanted, as it stores it for every append.</summary>
-    private const string DefaultTenant = "*DEFAULT*";
-
-    /// <summary>The stream type Marten records for <c>StartStream&lt;Account&gt;</c>.</summary>
-    private const string AccountStreamType = "account";
-
-    private const string EventColumns =
-        "seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, correlation_id, is_archived";
-
-    private static readonly NpgsqlDbType[] StreamTypes =
-    [
-        NpgsqlDbType.Uuid, NpgsqlDbType.Varchar, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.TimestampTz,
-        NpgsqlDbType.Varchar,
-    ];
-
-    /// <summary>What Marten stores in <c>mt_events.mt_dotnet_type</c>: the full type name and the assembly's simple name.</summary>
-    private static readonly Dictionary<Type, string> DotnetTypeNames = LedgerStore.EventTypeNames.Keys.ToDictionary(
-        type => type, type => $"{type.FullName}, {type.Assembly.GetName().Name}");
 
     /// <summary>Writes the history; throws <see cref="SeedConflictException"/> when its accounts exist already.</summary>
     public async Task<SeedSummary> WriteAsync(HistoryOptions options, IProgress<SeedProgress>? progress, CancellationToken cancellation)
@@ -63,27 +45,22 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);
         await ThrowIfSeededAsync(connection, plan, options.Seed, cancellation);
         await using var transaction = await connection.BeginTransactionAsync(cancellation);
-        await using (var exclusive = new NpgsqlCommand($"lock table {LedgerStore.Schema}.mt_events in exclusive mode", connection))
+        await using (var exclusive = new NpgsqlCommand(MartenTables.HoldEventInserts, connection))
         {
             await exclusive.ExecuteNonQueryAsync(cancellation);
         }
 
         var recordedAt = time.GetUtcNow();
         var sequences = await ReserveSequencesAsync(connection, plan.Events, cancellation);
-        var streams = plan.Accounts.Select(account => new object[]
-        {
-            account.AccountId, AccountStreamType, account.Version, account.CreatedAt, account.CreatedAt, DefaultTenant,
-        });
-        await BinaryCopy.WriteAsync(connection, $"{LedgerStore.Schema}.mt_streams", "id, type, version, timestamp, created, tenant_id",
-            StreamTypes, streams, cancellation);
+        await MartenBulkWriter.CopyAccountStreamsAsync(connection, plan.Accounts, cancellation);
 
         var writing = new Writing(serializer, generator, sequences, $"seed-{options.Seed}", recordedAt);
         await writing.CopyAsync(connection, done => progress?.Report(new SeedProgress(SeedPhase.Writing, done, plan.Events, clock.Elapsed)),
             cancellation);
 
         // The documents AccountProjection keeps inline, from the same fold: what loading an account after the seed returns.
-        await AccountsReplay.CopyAsync(connection, $"{LedgerStore.Schema}.{AccountsReplay.TableName}", serializer, plan.Accounts,
-            cancellation);
+        await MartenBulkWriter.CopyAccountDocumentsAsync(connection, $"{LedgerStore.Schema}.{MartenTables.AccountDocuments}", serializer,
+            plan.Accounts, cancellation);
         await transaction.CommitAsync(cancellation);
 
         return new SeedSummary(options.Seed, plan.Accounts.Count, plan.Events, plan.Transfers, plan.Deposits, plan.Withdrawals,
@@ -109,8 +86,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
     /// <summary>Running the same seed twice would collide on every primary key; say so before writing anything.</summary>
     private static async Task ThrowIfSeededAsync(NpgsqlConnection connection, Plan plan, int seed, CancellationToken cancellation)
     {
-        await using var command = new NpgsqlCommand(
-            $"select id from {LedgerStore.Schema}.mt_streams where id = any(@ids) limit 1", connection);
+        await using var command = new NpgsqlCommand(MartenTables.SelectFirstExistingStream, connection);
         command.Parameters.AddWithValue("ids", plan.Accounts.Select(account => account.AccountId).ToArray());
         if (await command.ExecuteScalarAsync(cancellation) is Guid existing)
         {
@@ -126,8 +102,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
     /// </summary>
     private static async Task<long[]> ReserveSequencesAsync(NpgsqlConnection connection, long count, CancellationToken cancellation)
     {
-        await using var command = new NpgsqlCommand(
-            $"select nextval('{LedgerStore.Schema}.mt_events_sequence') from generate_series(1, @count)", connection)
+        await using var command = new NpgsqlCommand(MartenTables.ReserveSequences, connection)
         {
             CommandTimeout = 0,
         };
@@ -198,11 +173,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         }
     }
 
-    /// <summary>One <c>mt_events</c> row: the event, its global sequence number and its JSON as the store serializes it.</summary>
+    /// <summary>One event row: the event, its global sequence number and its JSON as the store serializes it.</summary>
     private readonly record struct EventRow(long Sequence, GeneratedEvent Event, string Json);
-
-    /// <summary>One <c>mt_doc_transfer_receipt</c> row.</summary>
-    private readonly record struct ReceiptRow(Guid TransferId, string Json);
 
     /// <summary>A batch of rows for each table an append writes, in sequence order.</summary>
     private sealed class Chunk
@@ -211,7 +183,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
 
         public List<AccountEntryRow> Entries { get; } = new(ChunkEvents + 1);
 
-        public List<ReceiptRow> Receipts { get; } = [];
+        public List<(Guid TransferId, string Json)> Receipts { get; } = [];
     }
 
     /// <summary>
@@ -237,7 +209,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 {
                     await CopyEventsAsync(connection, chunk.Events, cancellation);
                     await CopyEntriesAsync(connection, chunk.Entries, cancellation);
-                    await CopyReceiptsAsync(connection, chunk.Receipts, cancellation);
+                    await MartenBulkWriter.CopyTransferReceiptsAsync(connection, chunk.Receipts, cancellation);
                     done += chunk.Events.Count;
                     copied(done);
                 }
@@ -260,23 +232,11 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
 
         private async Task CopyEventsAsync(NpgsqlConnection connection, List<EventRow> rows, CancellationToken cancellation)
         {
-            await using var copy = await connection.BeginBinaryImportAsync(
-                $"copy {LedgerStore.Schema}.mt_events ({EventColumns}) from stdin (format binary)", cancellation);
+            await using var copy = await MartenBulkWriter.BeginEventsAsync(connection, cancellation);
             foreach (var (sequence, e, json) in rows)
             {
-                var type = e.Data.GetType();
-                await copy.StartRowAsync(cancellation);
-                await copy.WriteAsync(sequence, NpgsqlDbType.Bigint, cancellation);
-                await copy.WriteAsync(e.EventId, NpgsqlDbType.Uuid, cancellation);
-                await copy.WriteAsync(e.StreamId, NpgsqlDbType.Uuid, cancellation);
-                await copy.WriteAsync(e.Version, NpgsqlDbType.Bigint, cancellation);
-                await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
-                await copy.WriteAsync(LedgerStore.EventTypeNames[type], NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(recordedAt, NpgsqlDbType.TimestampTz, cancellation);
-                await copy.WriteAsync(DefaultTenant, NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(DotnetTypeNames[type], NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(correlationId, NpgsqlDbType.Varchar, cancellation);
-                await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellation);
+                await MartenBulkWriter.WriteEventAsync(copy, sequence, e.EventId, e.StreamId, e.Version, e.Data, json, recordedAt,
+                    correlationId, cancellation);
             }
 
             await copy.CompleteAsync(cancellation);
@@ -306,22 +266,6 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 await copy.WriteAsync(row.DataJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.StateJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.Hash, NpgsqlDbType.Text, cancellation);
-            }
-
-            await copy.CompleteAsync(cancellation);
-        }
-
-        private static async Task CopyReceiptsAsync(NpgsqlConnection connection, List<ReceiptRow> rows, CancellationToken cancellation)
-        {
-            var dotnetType = typeof(TransferReceipt).FullName!;
-            await using var copy = await connection.BeginBinaryImportAsync(
-                $"copy {LedgerStore.Schema}.mt_doc_transfer_receipt (id, data, mt_dotnet_type) from stdin (format binary)", cancellation);
-            foreach (var (transferId, json) in rows)
-            {
-                await copy.StartRowAsync(cancellation);
-                await copy.WriteAsync(transferId, NpgsqlDbType.Uuid, cancellation);
-                await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
-                await copy.WriteAsync(dotnetType, NpgsqlDbType.Varchar, cancellation);
             }
 
             await copy.CompleteAsync(cancellation);
@@ -410,7 +354,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 transferred.AmountMinor, transferred.Currency, transferred.Reference,
                 _heads[transferred.FromAccountId].State!.BalanceMinor, _heads[transferred.ToAccountId].State!.BalanceMinor,
                 transferred.OccurredAt);
-            chunk.Receipts.Add(new ReceiptRow(receipt.TransferId, serializer.ToJson(receipt)));
+            chunk.Receipts.Add((receipt.TransferId, serializer.ToJson(receipt)));
         }
     }
 }

@@ -1,4 +1,5 @@
 using Ledger.EventStore;
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.Messaging.Relay;
@@ -15,7 +16,7 @@ public sealed class RelayStatusQuery(NpgsqlDataSource dataSource)
     public async Task<RelayStatus> ReadAsync(CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            $"with checkpoint as (select coalesce((select last_seq_id from {LedgerStore.Schema}.mt_event_progression where name = $1), 0) as published) " +
+            $"with checkpoint as (select {MartenTables.ShardPositionSql} as published) " +
             $"select published, {EventStoreHead.HeadSql}, {EventStoreHead.LagSql("published")}, " +
             $"(select count(*) from {RelayDeadLetters.QualifiedName}) from checkpoint");
         command.Parameters.Add(new NpgsqlParameter { Value = RelaySubscription.ShardName });

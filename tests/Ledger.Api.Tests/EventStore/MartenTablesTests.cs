@@ -1,0 +1,109 @@
+using Ledger.Domain.Accounts;
+using Ledger.EventStore;
+using Ledger.EventStore.MartenStorage;
+using Ledger.EventStore.Transfers;
+using Ledger.Testing;
+using Marten;
+using Npgsql;
+
+namespace Ledger.Api.Tests.EventStore;
+
+/// <summary>
+/// The ledger's statements against Marten's own tables (<see cref="MartenTables"/>, <see cref="MartenBulkWriter"/>) checked
+/// against the schema that the Marten version in use creates, in a database of its own. When an upgrade changes a column
+/// they rely on, or a value the seed writes the way Marten does, these tests fail and name it; nothing else should (ADR-014).
+/// </summary>
+public sealed class MartenTablesTests : IAsyncLifetime
+{
+    private const string Upgrade = "Marten's own schema changed under the ledger: adapt MartenTables and MartenBulkWriter (ADR-014)";
+
+    private readonly string _connectionString = PostgresServer.CreateDatabase();
+    private DocumentStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = DocumentStore.For(options => LedgerStore.Configure(options, _connectionString));
+        await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
+    }
+
+    public Task DisposeAsync()
+    {
+        _store.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task EveryColumnTheLedgerReliesOn_ExistsWithTheTypeItExpects()
+    {
+        var created = await ScalarsAsync(
+            "select table_name || '.' || column_name || ' ' || data_type from information_schema.columns where table_schema = $1");
+        var problems = MartenTables.ReliedOn
+            .Where(column => !created.Contains($"{column.Table}.{column.Name} {column.DataType}"))
+            .Select(column => Describe(column, created))
+            .ToList();
+
+        problems.Should().BeEmpty(Upgrade);
+    }
+
+    [Fact]
+    public async Task TheEventSequence_IsWhereTheSeedTakesItsNumbers()
+    {
+        var sequences = await ScalarsAsync("select sequence_schema || '.' || sequence_name from information_schema.sequences where sequence_schema = $1");
+
+        sequences.Should().Contain(MartenTables.EventSequence, Upgrade);
+    }
+
+    [Fact]
+    public async Task ValuesTheSeedWritesAsMartenDoes_AreWhatMartenWritesForAnAppend()
+    {
+        var created = new AccountCreated(Guid.NewGuid(), "Ada Lovelace", "EUR", 0, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        var receipt = new TransferReceipt(Guid.NewGuid(), created.AccountId, Guid.NewGuid(), 1, "EUR", null, 0, 0, created.OccurredAt);
+        await using (var session = _store.LightweightSession())
+        {
+            session.CorrelationId = "pinning";
+            session.Events.StartStream<Account>(created.AccountId, created);
+            session.Store(receipt);
+            await session.SaveChangesAsync();
+        }
+
+        var id = $"'{created.AccountId}'";
+        (await ScalarsAsync($"select concat_ws('|', type, tenant_id, mt_dotnet_type, is_archived) from {MartenTables.Events} where stream_id = {id}"))
+            .Should().Equal([string.Join('|', LedgerStore.EventTypeNames[typeof(AccountCreated)], MartenBulkWriter.DefaultTenant,
+                MartenBulkWriter.EventDotnetType(typeof(AccountCreated)), "f")], Upgrade);
+        (await ScalarsAsync($"select concat_ws('|', type, tenant_id, created = timestamp) from {MartenTables.Streams} where id = {id}"))
+            .Should().Equal([$"{MartenBulkWriter.AccountStreamType}|{MartenBulkWriter.DefaultTenant}|t"], Upgrade);
+        (await ScalarsAsync($"select concat_ws('|', mt_dotnet_type, mt_version) from {LedgerStore.Schema}.{MartenTables.AccountDocuments} where id = {id}"))
+            .Should().Equal([$"{MartenBulkWriter.DocumentDotnetType(typeof(Account))}|1"], Upgrade);
+        (await ScalarsAsync($"select mt_dotnet_type from {LedgerStore.Schema}.{MartenTables.TransferReceiptDocuments} where id = '{receipt.TransferId}'"))
+            .Should().Equal([MartenBulkWriter.DocumentDotnetType(typeof(TransferReceipt))], Upgrade);
+    }
+
+    private static string Describe(MartenTables.Column column, IReadOnlyList<string> created)
+    {
+        var found = created.FirstOrDefault(c => c.StartsWith($"{column.Table}.{column.Name} ", StringComparison.Ordinal));
+        return found is null
+            ? $"{LedgerStore.Schema}.{column.Table}.{column.Name} is missing; the ledger relies on it as {column.DataType}"
+            : $"{LedgerStore.Schema}.{found[..found.IndexOf(' ', StringComparison.Ordinal)]} is {found[(found.IndexOf(' ', StringComparison.Ordinal) + 1)..]}; " +
+              $"the ledger relies on {column.DataType}";
+    }
+
+    private async Task<IReadOnlyList<string>> ScalarsAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (sql.Contains("$1", StringComparison.Ordinal))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = LedgerStore.Schema });
+        }
+
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
+    }
+}

@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Api.Infrastructure;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -134,6 +135,9 @@ public sealed class LeaseFixture : IDisposable
         return (x, y);
     }
 
+    /// <summary>Waits until this many sessions of the database wait for a lock.</summary>
+    public Task WaitForLockWaitersAsync(int count) => LockWaiters.WaitForAsync(Api.ConnectionString, count);
+
     /// <summary>Holds the account's stream row locked, as a long statement of other work would, until disposed.</summary>
     public async Task<IAsyncDisposable> LockStreamAsync(Guid accountId)
     {
@@ -144,25 +148,5 @@ public sealed class LeaseFixture : IDisposable
         select.Parameters.Add(new NpgsqlParameter { Value = accountId });
         (await select.ExecuteScalarAsync()).Should().NotBeNull("the account's stream exists");
         return connection;
-    }
-
-    /// <summary>Waits until this many sessions of the database wait for a lock.</summary>
-    public async Task WaitForLockWaitersAsync(int count)
-    {
-        await using var connection = new NpgsqlConnection(Api.ConnectionString);
-        await connection.OpenAsync();
-        await using var select = new NpgsqlCommand(
-            "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'", connection);
-        for (var attempt = 0; attempt < 300; attempt++)
-        {
-            if ((long)(await select.ExecuteScalarAsync())! >= count)
-            {
-                return;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{count} sessions did not wait for a lock within 15 s.");
     }
 }

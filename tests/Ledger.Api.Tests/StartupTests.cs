@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Ledger.Testing;
@@ -12,30 +11,23 @@ public sealed class StartupTests
     public async Task NoPostgresBinaries_ExitWithOneMessageNamingThePackageAndTheSetting()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"ledger-startup-{Guid.NewGuid():N}");
-        var start = ApiProcess.StartInfo(new Dictionary<string, string>
+        await using var api = ApiProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__Ledger"] = "",
             ["Postgres__BinDirectory"] = Path.Combine(folder, "no-binaries-here"),
             ["Postgres__DataDirectory"] = Path.Combine(folder, "data"),
         });
 
-        using var api = Process.Start(start)!;
-        var errorTask = api.StandardError.ReadToEndAsync();
-        var outputTask = api.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await api.WaitForExitAsync(timeout.Token);
-
-        api.ExitCode.Should().Be(1);
-        var error = await errorTask;
-        error.Should().StartWith("Ledger cannot start:").And.Contain("postgresql").And.Contain("ConnectionStrings:Ledger");
-        (await outputTask).Should().NotContain("Now listening");
+        (await api.WaitForExitAsync()).Should().Be(1);
+        api.StandardError.Should().StartWith("Ledger cannot start:").And.Contain("postgresql").And.Contain("ConnectionStrings:Ledger");
+        api.StandardOutput.Should().NotContain("Now listening");
     }
 
     /// <summary>The body limit is Kestrel's, which the in-memory test server does not apply: run the real server.</summary>
     [Fact]
     public async Task BodyOverTheLimit_IsAPayloadTooLargeProblem()
     {
-        var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string>
+        var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string?>
         {
             ["ConnectionStrings__Ledger"] = PostgresServer.CreateDatabase(),
             ["Kafka__ConsumersEnabled"] = "false",

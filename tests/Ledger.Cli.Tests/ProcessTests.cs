@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ledger.Testing;
 
 namespace Ledger.Cli.Tests;
@@ -40,32 +39,12 @@ public sealed class ProcessTests
         error.Should().Contain("account-entries");
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "ledger.dll"), .. args])
+    /// <summary>Runs the tool in a terminal type that advertises colours, with its output redirected to pipes.</summary>
+    private static Task<(int ExitCode, string Output, string Error)> RunAsync(params string[] args) =>
+        ChildProcess.RunAsync("ledger.dll", args, new Dictionary<string, string?>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["TERM"] = "xterm-256color";
-        start.Environment["COLORTERM"] = "truecolor";
-        start.Environment.Remove("NO_COLOR");
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(Patience);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        return (process.ExitCode, await output, await error);
-    }
+            ["TERM"] = "xterm-256color",
+            ["COLORTERM"] = "truecolor",
+            ["NO_COLOR"] = null,
+        }, Patience);
 }

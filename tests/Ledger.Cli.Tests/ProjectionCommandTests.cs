@@ -153,8 +153,9 @@ public sealed class ProjectionCommandTests
 
         using var cancellation = new CancellationTokenSource();
         var run = ledger.RunAsync(["projections", "rebuild", "accounts"], cancellation.Token);
-        await WaitUntilAsync(async () => await Sql.ScalarAsync<long>(ledger.ConnectionString,
-            "select count(*) from pg_stat_activity where datname = current_database() and query like 'lock table ledger.mt_streams in exclusive mode%'") > 0);
+        await Eventually.HoldsAsync(async () => await Sql.ScalarAsync<long>(ledger.ConnectionString,
+                "select count(*) from pg_stat_activity where datname = current_database() and query like 'lock table ledger.mt_streams in exclusive mode%'") > 0,
+            "the rebuild's switch waiting to stop appends");
         await cancellation.CancelAsync();
         var result = await run.WaitAsync(TimeSpan.FromSeconds(30));
         await transaction.RollbackAsync();
@@ -201,15 +202,5 @@ public sealed class ProjectionCommandTests
 
         result.ExitCode.Should().Be(1, result.ToString());
         result.Error.Should().StartWith("error:");
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await condition())
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the condition should hold within 30 s");
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Messaging.Consumers;
@@ -11,15 +10,7 @@ namespace Ledger.Cli.Tests;
 /// <summary><c>ledger relay republish</c> against a seeded database and an embedded Kafka of the test's own.</summary>
 public sealed class RelayCommandTests : IDisposable
 {
-    private readonly EmbeddedKafka _kafka = EmbeddedKafka.Start();
-
-    public RelayCommandTests()
-    {
-        foreach (var topic in KafkaTopics.All)
-        {
-            _kafka.CreateTopic(topic, 3);
-        }
-    }
+    private readonly EmbeddedKafka _kafka = LedgerKafka.Start(partitions: 3);
 
     public void Dispose() => _kafka.Dispose();
 
@@ -111,30 +102,9 @@ public sealed class RelayCommandTests : IDisposable
         return rows;
     }
 
-    private List<(string Key, string EventId, long Sequence)> ReadAccountEvents(int count)
-    {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = _kafka.BootstrapServers,
-            GroupId = $"relay-command-tests-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(KafkaTopics.AccountEvents);
-        var read = new List<(string, string, long)>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (read.Count < count && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { Message: { } message })
-            {
-                read.Add((message.Key, Header(message, CloudEventHeaders.Id), long.Parse(Header(message, CloudEventHeaders.Sequence),
-                    System.Globalization.CultureInfo.InvariantCulture)));
-            }
-        }
-
-        return read;
-    }
-
-    private static string Header(Message<string, byte[]> message, string name) =>
-        message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "";
+    private List<(string Key, string EventId, long Sequence)> ReadAccountEvents(int count) =>
+        LedgerKafka.Read(_kafka.BootstrapServers, KafkaTopics.AccountEvents, count, TimeSpan.FromSeconds(30))
+            .Select(result => (result.Message.Key, LedgerKafka.Header(result.Message.Headers, CloudEventHeaders.Id),
+                long.Parse(LedgerKafka.Header(result.Message.Headers, CloudEventHeaders.Sequence), System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
 }

@@ -1,8 +1,9 @@
-using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Messaging.Kafka;
+using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 
@@ -11,7 +12,7 @@ namespace Ledger.Messaging.Tests;
 /// <summary>
 /// Each test starts its own cluster (a few milliseconds), so tests share no topics, offsets or injected errors.
 /// </summary>
-public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
+public sealed partial class EmbeddedKafkaTests(ITestOutputHelper output)
 {
     /// <summary>Upper bound of every wait; the mock answers in milliseconds, so reaching it means a failure.</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
@@ -156,72 +157,47 @@ public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
     [Fact]
     public async Task LedgerKafkaServe_ServesTheLedgerTopicsUntilSigterm()
     {
-        using var ledger = Process.Start(new ProcessStartInfo(DotnetHost(), [LedgerDll(), "kafka", "serve", "--partitions", "2"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        // Drained so a full stderr pipe can never block the child; shown when the test fails.
-        ledger.ErrorDataReceived += (_, line) => _logger.LogInformation("ledger: {Line}", line.Data);
-        ledger.BeginErrorReadLine();
-        try
-        {
-            var first = await ledger.StandardOutput.ReadLineAsync().WaitAsync(Patience);
-            first.Should().MatchRegex(@"^bootstrap: 127\.0\.0\.1:\d+$");
-            var bootstrapServers = first!["bootstrap: ".Length..];
+        // Every line the child writes is shown when the test fails.
+        await using var ledger = ChildProcess.Start("ledger.dll", ["kafka", "serve", "--partitions", "2"], log: Log);
+        var first = (await ledger.WaitForOutputAsync(FirstLine(), Patience)).Value;
+        first.Should().MatchRegex(@"^bootstrap: 127\.0\.0\.1:\d+$");
+        var bootstrapServers = first["bootstrap: ".Length..];
 
-            using var producer = CreateProducer(bootstrapServers);
-            var delivered = await producer.ProduceAsync(KafkaTopics.AccountEvents, Message("through the child"));
-            using var consumer = CreateConsumer(bootstrapServers, "child-readers");
-            using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-            admin.GetMetadata(Patience).Topics.Where(topic => KafkaTopics.All.Contains(topic.Topic))
-                .Should().HaveCount(3).And.OnlyContain(topic => topic.Partitions.Count == 2);
-            consumer.Assign(new TopicPartitionOffset(delivered.TopicPartition, Offset.Beginning));
-            consumer.Consume(Patience)?.Message.Value.Should().Be("through the child");
+        using var producer = CreateProducer(bootstrapServers);
+        var delivered = await producer.ProduceAsync(KafkaTopics.AccountEvents, Message("through the child"));
+        using var consumer = CreateConsumer(bootstrapServers, "child-readers");
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        admin.GetMetadata(Patience).Topics.Where(topic => KafkaTopics.All.Contains(topic.Topic))
+            .Should().HaveCount(3).And.OnlyContain(topic => topic.Partitions.Count == 2);
+        consumer.Assign(new TopicPartitionOffset(delivered.TopicPartition, Offset.Beginning));
+        consumer.Consume(Patience)?.Message.Value.Should().Be("through the child");
 
-            ledger.HasExited.Should().BeFalse();
-            if (OperatingSystem.IsLinux())
-            {
-                // Process.Kill sends SIGKILL; `kill` sends the SIGTERM a service manager would, to test the clean exit.
-                using var term = Process.Start("kill", ["-TERM", ledger.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-                await ledger.WaitForExitAsync().WaitAsync(Patience);
-                ledger.ExitCode.Should().Be(0);
-            }
-        }
-        finally
+        ledger.HasExited.Should().BeFalse();
+        if (OperatingSystem.IsLinux())
         {
-            if (!ledger.HasExited)
-            {
-                ledger.Kill(entireProcessTree: true);
-            }
+            // The SIGTERM a service manager would send, to test the clean exit.
+            await ledger.TerminateAsync();
+            (await ledger.WaitForExitAsync(Patience)).Should().Be(0);
         }
     }
 
     [Fact]
     public async Task LedgerKafkaServe_WithJson_PrintsTheAddressAndTopicsAsJson()
     {
-        using var ledger = Process.Start(new ProcessStartInfo(DotnetHost(), [LedgerDll(), "kafka", "serve", "--json"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        ledger.ErrorDataReceived += (_, line) => _logger.LogInformation("ledger: {Line}", line.Data);
-        ledger.BeginErrorReadLine();
-        try
-        {
-            var first = await ledger.StandardOutput.ReadLineAsync().WaitAsync(Patience);
-            using var document = System.Text.Json.JsonDocument.Parse(first!);
-            var bootstrapServers = document.RootElement.GetProperty("bootstrapServers").GetString()!;
-            bootstrapServers.Should().MatchRegex(@"^127\.0\.0\.1:\d+$");
-            document.RootElement.GetProperty("topics").EnumerateArray().Select(topic => topic.GetString()).Should().BeEquivalentTo(KafkaTopics.All);
-            using var producer = CreateProducer(bootstrapServers);
-            (await producer.ProduceAsync(KafkaTopics.AccountEvents, Message("json"))).Status.Should().Be(PersistenceStatus.Persisted);
-        }
-        finally
-        {
-            ledger.Kill(entireProcessTree: true);
-        }
+        await using var ledger = ChildProcess.Start("ledger.dll", ["kafka", "serve", "--json"], log: Log);
+        var first = (await ledger.WaitForOutputAsync(FirstLine(), Patience)).Value;
+        using var document = System.Text.Json.JsonDocument.Parse(first);
+        var bootstrapServers = document.RootElement.GetProperty("bootstrapServers").GetString()!;
+        bootstrapServers.Should().MatchRegex(@"^127\.0\.0\.1:\d+$");
+        document.RootElement.GetProperty("topics").EnumerateArray().Select(topic => topic.GetString()).Should().BeEquivalentTo(KafkaTopics.All);
+        using var producer = CreateProducer(bootstrapServers);
+        (await producer.ProduceAsync(KafkaTopics.AccountEvents, Message("json"))).Status.Should().Be(PersistenceStatus.Persisted);
     }
+
+    private void Log(string line) => _logger.LogInformation("ledger: {Line}", line);
+
+    [GeneratedRegex("^.+$")]
+    private static partial Regex FirstLine();
 
     private static Message<string, string> Message(string value) => new() { Key = "account-1", Value = value };
 
@@ -265,11 +241,6 @@ public sealed class EmbeddedKafkaTests(ITestOutputHelper output)
 
     private void LogClient<TClient>(TClient client, LogMessage message) =>
         _logger.LogInformation("{Client} {Facility}: {Message}", message.Name, message.Facility, message.Message);
-
-    private static string LedgerDll() => Path.Combine(AppContext.BaseDirectory, "ledger.dll");
-
-    // The dotnet CLI tells child processes which host runs them; outside it, the one on PATH.
-    private static string DotnetHost() => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
 
     /// <summary>Sends logs to the test's output, which xunit shows when a test fails.</summary>
     private sealed class TestOutputLogger(ITestOutputHelper output) : ILogger

@@ -1,5 +1,6 @@
 using System.Net;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Api.Tests.Accounts;
@@ -211,24 +212,15 @@ public sealed class IdempotencyTests(LedgerApiFactory factory)
         reader.GetString(1).Should().Be(body.GetRawText());
     }
 
-    private async Task WaitUntilReservedAsync(string key)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
+    private Task WaitUntilReservedAsync(string key) =>
+        Eventually.HoldsAsync(async () =>
         {
             await using var connection = new NpgsqlConnection(factory.ConnectionString);
             await connection.OpenAsync();
             await using var select = new NpgsqlCommand("select count(*) from ledger.idempotency_keys where key = $1", connection);
             select.Parameters.Add(new NpgsqlParameter { Value = key });
-            if ((long)(await select.ExecuteScalarAsync())! == 1)
-            {
-                return;
-            }
-
-            await Task.Delay(25);
-        }
-
-        throw new TimeoutException($"Idempotency key {key} was never reserved.");
-    }
+            return (long)(await select.ExecuteScalarAsync())! == 1;
+        }, $"idempotency key {key} reserved");
 
     private async Task ExecuteAsync(string sql, params object[] values)
     {

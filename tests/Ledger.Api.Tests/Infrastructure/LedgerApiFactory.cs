@@ -26,3 +26,13 @@ public sealed class ApiFixtureGroup : ICollectionFixture<LedgerApiFactory>
 {
     public const string Name = "api";
 }
+
+/// <summary>
+/// The load tests (hundreds of writes at once on a few accounts): an API and a database of their own, run after every other
+/// collection of this assembly and alone, so that neither they nor their neighbours compete for the machine.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LoadGroup : ICollectionFixture<LedgerApiFactory>
+{
+    public const string Name = "load";
+}

@@ -3,6 +3,7 @@ using Ledger.Api.Tests.Audit;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.EventStore.Projections;
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Api.Tests.Projections;
@@ -197,7 +198,8 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 
         var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find("accounts")!, RebuildKind.Rebuild, progress: null,
             CancellationToken.None);
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The switch has reached the model's table once it waits for a lock there, held by the reader.
+        await LockWaiters.WaitForAsync(fixture.Factory.ConnectionString, 1);
 
         rebuild.IsCompleted.Should().BeFalse("the switch waits for the reader instead of breaking its read");
         var balance = await _teller.BalanceAsync(accounts[0]);

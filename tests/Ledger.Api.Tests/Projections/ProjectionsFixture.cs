@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.EventStore.Projections;
+using Ledger.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -27,22 +28,9 @@ public sealed class ProjectionsFixture : IDisposable
         Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find(projection)!, RebuildKind.Verify, progress: null, CancellationToken.None);
 
     /// <summary>Waits until every async projection has applied every committed event.</summary>
-    public async Task WaitForReportsAsync()
-    {
-        var client = Factory.CreateClient();
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var list = await Teller.Expect(await client.GetAsync(new Uri("/api/v1/projections", UriKind.Relative)), HttpStatusCode.OK);
-            if (list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0))
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException("The async projections did not catch up within 20 s.");
-    }
+    public Task WaitForReportsAsync() =>
+        Eventually.ReachesAsync(() => GetOkAsync(new Uri("/api/v1/projections", UriKind.Relative)),
+            list => list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0), "every async projection at lag 0");
 
     /// <summary>Every row of a projection's table as JSON text, in key order, with the compared columns only.</summary>
     public async Task<IReadOnlyList<string>> RowsAsync(string projection)
@@ -96,21 +84,15 @@ public sealed class ProjectionsFixture : IDisposable
     }
 
     /// <summary>Follows a rebuild started over HTTP until it ends; returns its last view.</summary>
-    public async Task<JsonElement> WaitForRebuildAsync(Uri location)
+    public Task<JsonElement> WaitForRebuildAsync(Uri location) =>
+        Eventually.ReachesAsync(() => GetOkAsync(location), view => view.GetProperty("state").GetString() != "running",
+            $"rebuild {location} to finish");
+
+    private async Task<JsonElement> GetOkAsync(Uri path)
     {
-        var client = Factory.CreateClient();
-        for (var attempt = 0; attempt < 600; attempt++)
-        {
-            var view = await Teller.Expect(await client.GetAsync(location), HttpStatusCode.OK);
-            if (view.GetProperty("state").GetString() != "running")
-            {
-                return view;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"Rebuild {location} did not finish within 60 s.");
+        using var client = Factory.CreateClient();
+        using var response = await client.GetAsync(path);
+        return await Teller.Expect(response, HttpStatusCode.OK);
     }
 }
 

@@ -3,6 +3,7 @@ using System.Net;
 using Ledger.Api.Tests.Audit;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Projections;
 
@@ -86,16 +87,7 @@ public sealed class SwitchUnderSustainedWritesTests(ProjectionsFixture fixture)
         await command.ExecuteNonQueryAsync();
     }
 
-    private async Task WaitForLockWaitersAsync(long count)
-    {
-        const string Waiters = "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'";
-        for (var attempt = 0; attempt < 200 && await fixture.ScalarAsync<long>(Waiters) < count; attempt++)
-        {
-            await Task.Delay(50);
-        }
-
-        (await fixture.ScalarAsync<long>(Waiters)).Should().BeGreaterThanOrEqualTo(count);
-    }
+    private Task WaitForLockWaitersAsync(long count) => LockWaiters.WaitForAsync(fixture.Factory.ConnectionString, count);
 
     /// <summary>Tellers transferring between random accounts in a loop, each answer checked, until stopped.</summary>
     private sealed class TellerLoad(Teller teller, IReadOnlyList<Guid> accounts) : IAsyncDisposable
@@ -113,11 +105,9 @@ public sealed class SwitchUnderSustainedWritesTests(ProjectionsFixture fixture)
 
         public async Task WaitForCompletedAsync(long count)
         {
-            for (var attempt = 0; attempt < 600 && Completed < count && _writers.All(w => !w.IsCompleted); attempt++)
-            {
-                await Task.Delay(100);
-            }
-
+            // A writer that stopped (an unexpected answer) ends the wait early; the assertion below then says why.
+            await Eventually.HoldsAsync(() => Task.FromResult(Completed >= count || _writers.Any(w => w.IsCompleted)),
+                $"{count} transfers completed");
             Completed.Should().BeGreaterThanOrEqualTo(count, "the tellers keep writing (unexpected answers: {0})", string.Join("; ", Unexpected));
         }
 

@@ -18,11 +18,7 @@ public sealed class RelayFixture : IDisposable
 {
     public RelayFixture()
     {
-        Kafka = EmbeddedKafka.Start();
-        foreach (var topic in KafkaTopics.All)
-        {
-            Kafka.CreateTopic(topic, 6);
-        }
+        Kafka = LedgerKafka.Start(partitions: 6);
     }
 
     public EmbeddedKafka Kafka { get; }
@@ -56,41 +52,22 @@ public sealed record PublishedEvent(string Key, Guid EventId, string Type, long 
 public static class Topic
 {
     /// <summary>Reads the whole topic from the beginning until <paramref name="done"/> holds for what was read, or fails after a time limit.</summary>
-    public static List<PublishedEvent> ReadUntil(string bootstrapServers, Func<IReadOnlyList<PublishedEvent>, bool> done, TimeSpan? limit = null)
+    public static IReadOnlyList<PublishedEvent> ReadUntil(string bootstrapServers, Func<IReadOnlyList<PublishedEvent>, bool> done, TimeSpan? limit = null)
     {
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrapServers,
-            GroupId = $"test-{Guid.NewGuid():N}",
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Subscribe(KafkaTopics.AccountEvents);
-        var read = new List<PublishedEvent>();
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(60));
-        while (!done(read))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"The topic did not reach the expected state; {read.Count} messages read.");
-            }
-
-            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (result?.Message is { } message)
-            {
-                read.Add(new PublishedEvent(message.Key, Guid.Parse(Header(message.Headers, CloudEventHeaders.Id)), Header(message.Headers, CloudEventHeaders.Type),
-                    long.Parse(Header(message.Headers, CloudEventHeaders.StreamVersion), System.Globalization.CultureInfo.InvariantCulture),
-                    long.Parse(Header(message.Headers, CloudEventHeaders.Sequence), System.Globalization.CultureInfo.InvariantCulture),
-                    Encoding.UTF8.GetString(message.Value), message.Headers));
-            }
-        }
-
-        consumer.Close();
-        return read;
+        var read = LedgerKafka.Read(bootstrapServers, KafkaTopics.AccountEvents, Published, done, limit);
+        return done(read) ? read : throw new TimeoutException($"The topic did not reach the expected state; {read.Count} messages read.");
     }
 
-    public static string Header(Headers headers, string name) =>
-        headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new InvalidOperationException($"Header {name} missing.");
+    public static string Header(Headers headers, string name) => LedgerKafka.Header(headers, name);
+
+    private static PublishedEvent Published(ConsumeResult<string, byte[]> result)
+    {
+        var (message, headers) = (result.Message, result.Message.Headers);
+        return new PublishedEvent(message.Key, Guid.Parse(Header(headers, CloudEventHeaders.Id)), Header(headers, CloudEventHeaders.Type),
+            long.Parse(Header(headers, CloudEventHeaders.StreamVersion), System.Globalization.CultureInfo.InvariantCulture),
+            long.Parse(Header(headers, CloudEventHeaders.Sequence), System.Globalization.CultureInfo.InvariantCulture),
+            Encoding.UTF8.GetString(message.Value), headers);
+    }
 }
 
 public static class EventStoreRows

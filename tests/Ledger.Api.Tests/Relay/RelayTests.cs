@@ -283,22 +283,15 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
 
         // Whatever moment an operator polls, "lag 0" must mean that what had committed before the poll is published.
         using var http = host.CreateClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        var (committed, status) = await Eventually.ReachesAsync(async () =>
         {
-            var committed = await EventStoreRows.HeadAsync(database);
-            var status = await http.GetFromJsonAsync<JsonElement>("/api/v1/relay");
-            status.GetProperty("highWaterMark").GetInt64().Should().BeGreaterThanOrEqualTo(committed);
-            if (status.GetProperty("lag").GetInt64() == 0)
-            {
-                status.GetProperty("lastPublishedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(committed,
-                    "a lag of 0 was reported; the status was {0}", status);
-                break;
-            }
-
-            DateTime.UtcNow.Should().BeBefore(deadline, "the relay should catch up; last status {0}", status);
-            await Task.Delay(20);
-        }
+            var committedBefore = await EventStoreRows.HeadAsync(database);
+            var polled = await http.GetFromJsonAsync<JsonElement>("/api/v1/relay");
+            polled.GetProperty("highWaterMark").GetInt64().Should().BeGreaterThanOrEqualTo(committedBefore);
+            return (committedBefore, polled);
+        }, poll => poll.polled.GetProperty("lag").GetInt64() == 0, "the relay to catch up");
+        status.GetProperty("lastPublishedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(committed,
+            "a lag of 0 was reported; the status was {0}", status);
     }
 
     [Fact]
@@ -313,7 +306,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         // A crash loses the sequence numbers PostgreSQL had logged ahead: the sequence jumps past numbers no event will take.
         var head = await EventStoreRows.HeadAsync(database);
         await EventStoreRows.ExecuteAsync(database, "select setval('ledger.mt_events_sequence', $1)", head + 7);
-        await Testing.Eventually.HoldsAsync(async () => await EventStoreRows.ScalarAsync(database,
+        await Eventually.HoldsAsync(async () => await EventStoreRows.ScalarAsync(database,
                 "select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name = 'HighWaterMark'") > head,
             "Marten's daemon to move its high-water mark past the burnt numbers", TimeSpan.FromSeconds(60));
 
@@ -350,21 +343,6 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
     private static async Task<JsonElement> WaitForRelayAsync(RelayHost host, Func<JsonElement, bool> condition)
     {
         using var http = host.CreateClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var status = await http.GetFromJsonAsync<JsonElement>("/api/v1/relay");
-            if (condition(status))
-            {
-                return status;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Relay status never matched; last: {status}");
-            }
-
-            await Task.Delay(100);
-        }
+        return await Eventually.ReachesAsync(() => http.GetFromJsonAsync<JsonElement>("/api/v1/relay"), condition, "the relay status to match");
     }
 }

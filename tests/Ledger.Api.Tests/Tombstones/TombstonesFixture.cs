@@ -109,33 +109,7 @@ public sealed class HeldEventsTable : IAsyncDisposable
     }
 
     /// <summary>Waits until at least <paramref name="count"/> sessions of this database wait for a lock.</summary>
-    public async Task WaitForWaitersAsync(int count)
-    {
-        try
-        {
-            await Eventually.HoldsAsync(async () => (long)await ScalarAsync(
-                    "select count(*) from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'") >= count,
-                $"{count} sessions waiting for a lock");
-        }
-        catch (TimeoutException timeout)
-        {
-            var sessions = await ScalarAsync(
-                "select string_agg(coalesce(wait_event_type, '-') || '/' || coalesce(wait_event, '-') || " +
-                "' blocked by ' || pg_blocking_pids(pid)::text || ': ' || left(query, 120), E'\\n') " +
-                "from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'");
-            throw new TimeoutException($"{timeout.Message} Sessions:\n{sessions}", timeout);
-        }
-    }
-
-    private async Task<object> ScalarAsync(string sql)
-    {
-        // Within a transaction PostgreSQL answers from one snapshot of the activity statistics; take a fresh one each time.
-        await using var command = new NpgsqlCommand($"select pg_stat_clear_snapshot(); {sql}", _connection, _transaction);
-        await using var reader = await command.ExecuteReaderAsync();
-        await reader.NextResultAsync();
-        await reader.ReadAsync();
-        return reader.GetValue(0);
-    }
+    public Task WaitForWaitersAsync(int count) => LockWaiters.WaitForAsync(_connection.ConnectionString, count);
 
     public async ValueTask DisposeAsync()
     {

@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Messaging.Kafka;
+using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Messaging.Tests.Consumers;
@@ -25,18 +26,6 @@ public static class KafkaTestMessages
 
     // Global sequences must be unique and increasing across messages, as the event store's are.
     private static long _sequence;
-
-    /// <summary>Starts a fresh embedded cluster with the ledger's three topics.</summary>
-    public static EmbeddedKafka StartKafka(int partitions = 3, ILogger? logger = null)
-    {
-        var kafka = EmbeddedKafka.Start(logger: logger);
-        foreach (var topic in KafkaTopics.All)
-        {
-            kafka.CreateTopic(topic, partitions);
-        }
-
-        return kafka;
-    }
 
     public static Message<string, byte[]> AccountCreated(Guid accountId, Guid? eventId = null, long streamVersion = 1) =>
         AccountEvent(CloudEventTypes.AccountCreated, new AccountCreatedV1(accountId, "Ada Lovelace", Currency, "0.00", OccurredAt),
@@ -148,34 +137,11 @@ public static class KafkaTestMessages
         return producer.ProduceAsync(KafkaTopics.AccountEvents, message).WaitAsync(Patience);
     }
 
-    /// <summary>
-    /// Reads a topic from the beginning of every partition, outside any consumer group, until <paramref name="count"/>
-    /// messages arrived or <see cref="Patience"/> ran out; returns what it read.
-    /// </summary>
+    /// <summary>Reads a topic from the beginning until <paramref name="count"/> messages arrived or <see cref="Patience"/> ran out.</summary>
     public static IReadOnlyList<ConsumeResult<string, byte[]>> ReadTopic(EmbeddedKafka kafka, string topic, int count)
     {
         ArgumentNullException.ThrowIfNull(kafka);
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = kafka.BootstrapServers,
-            GroupId = $"ledger-tests-reader-{Guid.NewGuid():N}",
-            EnableAutoCommit = false,
-            FetchWaitMaxMs = 50,
-        }).Build();
-        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
-        var partitions = admin.GetMetadata(topic, Patience).Topics.Single().Partitions;
-        consumer.Assign(partitions.Select(partition => new TopicPartitionOffset(topic, partition.PartitionId, Offset.Beginning)));
-        var read = new List<ConsumeResult<string, byte[]>>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (read.Count < count && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } result)
-            {
-                read.Add(result);
-            }
-        }
-
-        return read;
+        return LedgerKafka.Read(kafka.BootstrapServers, topic, count, Patience);
     }
 
     private static Message<string, byte[]> Copy(Message<string, byte[]> message)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Ledger.Testing;
 using Npgsql;
 
@@ -10,77 +9,49 @@ public sealed class WorkersProcessTests
     [Fact]
     public async Task WorkersProcess_ConsumesFromTheGivenKafkaIntoTheGivenDatabase()
     {
-        using var kafka = KafkaTestMessages.StartKafka();
+        using var kafka = LedgerKafka.Start();
         var database = PostgresServer.CreateDatabase();
-        using var workers = StartWorkers(("ConnectionStrings__Ledger", database), ("Kafka__BootstrapServers", kafka.BootstrapServers));
-        try
-        {
-            using var producer = KafkaTestMessages.CreateProducer(kafka);
-            var message = KafkaTestMessages.AccountCreated(Guid.NewGuid());
-            await producer.ProduceAccountEventAsync(message);
+        await using var workers = StartWorkers(database, kafka.BootstrapServers);
+        using var producer = KafkaTestMessages.CreateProducer(kafka);
+        var message = KafkaTestMessages.AccountCreated(Guid.NewGuid());
+        await producer.ProduceAccountEventAsync(message);
 
-            await WaitForAuditRowAsync(database, message.EventId(), workers);
-        }
-        finally
-        {
-            workers.Kill(entireProcessTree: true);
-            await workers.WaitForExitAsync();
-        }
+        await Eventually.HoldsAsync(async () => await AuditRowsAsync(database, message.EventId(), workers) == 1,
+            "the workers to record the event in the audit log");
     }
 
     [Fact]
     public async Task WorkersWithoutKafkaOrDatabase_ExitWithAClearMessage()
     {
-        using var workers = StartWorkers(("ConnectionStrings__Ledger", ""), ("Kafka__BootstrapServers", ""));
+        await using var workers = StartWorkers(database: "", bootstrapServers: "");
 
-        var error = await workers.StandardError.ReadToEndAsync();
-        await workers.WaitForExitAsync();
-
-        workers.ExitCode.Should().Be(1);
-        error.Should().Contain("ConnectionStrings:Ledger").And.Contain("Kafka:BootstrapServers").And.Contain("kafka serve");
+        (await workers.WaitForExitAsync()).Should().Be(1);
+        workers.StandardError.Should().Contain("ConnectionStrings:Ledger").And.Contain("Kafka:BootstrapServers").And.Contain("kafka serve");
     }
 
-    private static Process StartWorkers(params (string Name, string Value)[] environment)
+    private static ChildProcess StartWorkers(string database, string bootstrapServers) =>
+        ChildProcess.Start("Ledger.Workers.dll", [], new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Ledger"] = database,
+            ["Kafka__BootstrapServers"] = bootstrapServers,
+            ["Kafka__ConsumerSessionTimeoutMs"] = "3000",
+        });
+
+    /// <summary>How many audit rows the event has (0 while the workers have not created the table yet).</summary>
+    private static async Task<long> AuditRowsAsync(string database, Guid eventId, ChildProcess workers)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "Ledger.Workers.dll")])
+        workers.HasExited.Should().BeFalse("the workers must keep running; they wrote {0}", string.Join(Environment.NewLine, workers.Output));
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        // The workers create the table when they start; until then there is nothing to count (a query would fail to plan).
+        await using var exists = new NpgsqlCommand("select to_regclass('ledger_audit.audit_log') is not null", connection);
+        if (!(bool)(await exists.ExecuteScalarAsync())!)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
+            return 0;
         }
 
-        start.Environment["Kafka__ConsumerSessionTimeoutMs"] = "3000";
-        return Process.Start(start) ?? throw new InvalidOperationException("The workers process did not start.");
-    }
-
-    private static async Task WaitForAuditRowAsync(string database, Guid eventId, Process workers)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            workers.HasExited.Should().BeFalse("the workers must keep running");
-            await using var connection = new NpgsqlConnection(database);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(
-                "select count(*) from information_schema.tables where table_schema = 'ledger_audit' and table_name = 'audit_log'", connection);
-            if ((long)(await command.ExecuteScalarAsync())! == 1)
-            {
-                await using var select = new NpgsqlCommand("select count(*) from ledger_audit.audit_log where ce_id = $1", connection);
-                select.Parameters.Add(new NpgsqlParameter { Value = eventId });
-                if ((long)(await select.ExecuteScalarAsync())! == 1)
-                {
-                    return;
-                }
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException("The workers never recorded the event in the audit log.");
+        await using var select = new NpgsqlCommand("select count(*) from ledger_audit.audit_log where ce_id = $1", connection);
+        select.Parameters.Add(new NpgsqlParameter { Value = eventId });
+        return (long)(await select.ExecuteScalarAsync())!;
     }
 }

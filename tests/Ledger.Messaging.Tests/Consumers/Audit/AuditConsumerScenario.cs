@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Confluent.Kafka;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Consumers.Audit;
@@ -24,7 +23,7 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
     protected AuditConsumerScenario(ITestOutputHelper output)
     {
         _output = output;
-        Kafka = StartKafka(partitions: 3, new TestOutputLogger<EmbeddedKafka>(output));
+        Kafka = LedgerKafka.Start(partitions: 3, new TestOutputLogger<EmbeddedKafka>(output));
         DataSource = NpgsqlDataSource.Create(PostgresServer.CreateDatabase());
         Store = new AuditLogStore(DataSource);
         Gaps = new ConsumerGapStore(DataSource);
@@ -78,7 +77,7 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
     }
 
     protected Task<AuditStatus> WaitForStatusAsync(Func<AuditStatus, bool> reached, TimeSpan? patience = null) =>
-        Eventually(() => Store.StatusAsync(), reached, patience);
+        Eventually.ReachesAsync(() => Store.StatusAsync(), reached, "the audit status", patience ?? Patience);
 
     protected async Task<(Guid, long, string, string, string, int, long)> ReadRowAsync(Guid eventId)
     {
@@ -89,30 +88,6 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
         (await reader.ReadAsync()).Should().BeTrue();
         return (reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt64(6));
     }
-
-    /// <summary>Polls until <paramref name="reached"/> holds, failing with the last value after <paramref name="patience"/> (default <see cref="KafkaTestMessages.Patience"/>).</summary>
-    protected static async Task<T> Eventually<T>(Func<Task<T>> read, Func<T, bool> reached, TimeSpan? patience = null)
-    {
-        var limit = patience ?? Patience;
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var value = await read();
-            if (reached(value))
-            {
-                return value;
-            }
-
-            if (clock.Elapsed > limit)
-            {
-                Assert.Fail($"Not reached within {limit}; last value: {System.Text.Json.JsonSerializer.Serialize(value)}");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
-        }
-    }
-
-    protected static Task<T> Eventually<T>(Func<T> read, Func<T, bool> reached) => Eventually(() => Task.FromResult(read()), reached);
 
     /// <summary>Sends logs to the test's output, which xunit shows when a test fails.</summary>
     private sealed class TestOutputLogger<T>(ITestOutputHelper output) : ILogger<T>

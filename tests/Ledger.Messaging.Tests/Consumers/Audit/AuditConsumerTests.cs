@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Messaging.Consumers.Audit;
+using Ledger.Testing;
 using Npgsql;
 using Xunit.Abstractions;
 using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
@@ -127,9 +128,10 @@ public sealed class AuditConsumerTests(ITestOutputHelper output) : AuditConsumer
             GroupId = AuditConsumer.Group,
             EnableAutoCommit = false,
         }).Build();
-        var committed = await Eventually(
-            () => observer.Committed(ends.Keys, Patience).ToDictionary(offset => offset.TopicPartition, offset => offset.Offset.Value),
-            offsets => offsets.OrderBy(pair => pair.Key.Partition.Value).SequenceEqual(ends.OrderBy(pair => pair.Key.Partition.Value)));
+        var committed = await Eventually.ReachesAsync(
+            () => Task.FromResult(observer.Committed(ends.Keys, Patience).ToDictionary(offset => offset.TopicPartition, offset => offset.Offset.Value)),
+            offsets => offsets.OrderBy(pair => pair.Key.Partition.Value).SequenceEqual(ends.OrderBy(pair => pair.Key.Partition.Value)),
+            "the audit consumer's committed offsets at the partitions' ends", Patience);
         committed.Should().BeEquivalentTo(ends);
     }
 }

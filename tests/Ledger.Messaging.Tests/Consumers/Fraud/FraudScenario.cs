@@ -48,7 +48,7 @@ internal sealed class FraudScenario : IAsyncDisposable
     private FraudScenario(ITestOutputHelper output)
     {
         _output = output;
-        Kafka = KafkaTestMessages.StartKafka();
+        Kafka = LedgerKafka.Start();
         _producer = KafkaTestMessages.CreateProducer(Kafka);
         DataSource = NpgsqlDataSource.Create(PostgresServer.CreateDatabase());
         Store = new FraudStore(DataSource);
@@ -112,12 +112,12 @@ internal sealed class FraudScenario : IAsyncDisposable
     public Task<DeliveryResult<string, byte[]>> ProduceAsync(Message<string, byte[]> message) => _producer.ProduceAccountEventAsync(message);
 
     public Task<IReadOnlyList<StoredAlert>> WaitForPublishedAlertsAsync(int count, TimeSpan? patience = null) =>
-        EventuallyAsync(patience ?? KafkaTestMessages.Patience, async () => await AlertsAsync() is var alerts && alerts.Count >= count && alerts.All(alert => alert.Published) ? alerts : null,
-            $"{count} published alert(s)");
+        Eventually.ReachesAsync(AlertsAsync, alerts => alerts.Count >= count && alerts.All(alert => alert.Published),
+            $"{count} published alert(s)", patience ?? KafkaTestMessages.Patience);
 
     public async Task WaitForMovementAsync(string table, int count) =>
-        await EventuallyAsync(KafkaTestMessages.Patience, async () => await ScalarAsync($"select count(*) from ledger_fraud.{table}") >= count ? (object)true : null,
-            $"{count} row(s) in {table}");
+        await Eventually.HoldsAsync(async () => await ScalarAsync($"select count(*) from ledger_fraud.{table}") >= count,
+            $"{count} row(s) in {table}", KafkaTestMessages.Patience);
 
     public async Task<IReadOnlyList<StoredAlert>> AlertsAsync()
     {
@@ -173,26 +173,6 @@ internal sealed class FraudScenario : IAsyncDisposable
         await EnsureSchemaOnceAsync();
         await using var command = DataSource.CreateCommand(sql);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(TimeSpan patience, Func<Task<T?>> probe, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Waited {patience} for {what}.");
-            }
-
-            await Task.Delay(50);
-        }
     }
 }
 

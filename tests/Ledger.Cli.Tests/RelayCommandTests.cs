@@ -1,8 +1,8 @@
 using System.Text;
 using Confluent.Kafka;
 using Ledger.Contracts;
+using Ledger.Development.Kafka;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Kafka;
 using Ledger.Testing;
 using Npgsql;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Confluent.Kafka;
 using Ledger.Contracts;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;
 

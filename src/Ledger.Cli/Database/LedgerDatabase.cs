@@ -1,5 +1,5 @@
+using Ledger.Development.Postgres;
 using Ledger.EventStore;
-using Ledger.EventStore.Postgres;
 using Ledger.Messaging;
 using Marten;
 using Microsoft.Extensions.Configuration;

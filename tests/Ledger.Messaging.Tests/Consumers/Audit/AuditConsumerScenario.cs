@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Confluent.Kafka;
+using Ledger.AuditLog;
 using Ledger.Development.Kafka;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Consumers.Audit;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
+using Ledger.AuditLog;
 using Ledger.Contracts;
-using Ledger.Messaging.Consumers.Audit;
 using Npgsql;
 using Xunit.Abstractions;
 using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Development.Kafka;
-using Ledger.Messaging.Consumers.Fraud;
+using Ledger.Fraud;
 using Ledger.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

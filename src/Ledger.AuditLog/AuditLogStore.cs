@@ -1,8 +1,9 @@
 using Confluent.Kafka;
+using Ledger.Messaging.Consumers;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Ledger.Messaging.Consumers.Audit;
+namespace Ledger.AuditLog;
 
 /// <summary>What the audit log holds, and what it noticed about the messages it received.</summary>
 /// <param name="Entries">Rows in the log: one per distinct <c>ce_id</c>.</param>

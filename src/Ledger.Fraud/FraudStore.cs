@@ -2,7 +2,7 @@ using System.Globalization;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 /// <summary>A page of alerts and the cursor of the next one, null on the last page.</summary>
 public sealed record FraudAlertPage(IReadOnlyList<FraudAlert> Alerts, string? NextCursor);

@@ -17,11 +17,13 @@ using Ledger.Api.Projections;
 using Ledger.Api.Reports;
 using Ledger.Api.Transfers.GetTransfer;
 using Ledger.Api.Transfers.Transfer;
+using Ledger.AuditLog;
 using Ledger.Development.Postgres;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Reports;
+using Ledger.Fraud;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
@@ -66,6 +68,8 @@ services.AddMarten(options =>
     {
         LedgerStore.Configure(options, connectionString);
         MessagingStore.Configure(options);
+        FraudStore.Configure(options);
+        AuditLogStore.Configure(options);
     })
     .UseLightweightSessions()
     .ApplyAllDatabaseChangesOnStartup()

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using Ledger.Development.Postgres;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
-using Ledger.EventStore.Postgres;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

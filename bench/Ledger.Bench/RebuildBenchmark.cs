@@ -1,6 +1,6 @@
 using System.Diagnostics;
+using Ledger.Development.Postgres;
 using Ledger.EventStore;
-using Ledger.EventStore.Postgres;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Seeding;
 using Marten;

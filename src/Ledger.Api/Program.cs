@@ -12,11 +12,13 @@ using Ledger.Api.Operations;
 using Ledger.Api.Projections;
 using Ledger.Api.Reports;
 using Ledger.Api.Transfers;
+using Ledger.AuditLog;
+using Ledger.Development.Postgres;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
-using Ledger.EventStore.Postgres;
 using Ledger.EventStore.Projections;
 using Ledger.EventStore.Reports;
+using Ledger.Fraud;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
@@ -61,6 +63,8 @@ services.AddMarten(options =>
     {
         LedgerStore.Configure(options, connectionString);
         MessagingStore.Configure(options);
+        FraudStore.Configure(options);
+        AuditLogStore.Configure(options);
     })
     .UseLightweightSessions()
     .ApplyAllDatabaseChangesOnStartup()

@@ -1,14 +1,19 @@
+using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using Marten;
 
 namespace Ledger.Messaging;
 
-/// <summary>The relay's additions to the Marten store (its dead-letter table), for hosts that run the relay.</summary>
+/// <summary>
+/// The Kafka plumbing's tables in the Marten store: the relay's dead letters and the consumers' gaps. Every host that
+/// configures the ledger's store adds them, so that one migration (and one schema script) covers them.
+/// </summary>
 public static class MessagingStore
 {
     public static void Configure(StoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Storage.ExtendedSchemaObjects.Add(RelayDeadLetters.Build());
+        options.Storage.ExtendedSchemaObjects.Add(ConsumerGapStore.BuildTable());
     }
 }

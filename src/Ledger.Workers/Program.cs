@@ -1,6 +1,6 @@
+using Ledger.AuditLog;
+using Ledger.Fraud;
 using Ledger.Messaging;
-using Ledger.Messaging.Consumers.Audit;
-using Ledger.Messaging.Consumers.Fraud;
 using Npgsql;
 
 // Runs the consumers outside the API: `dotnet run --project src/Ledger.Workers` with Kafka:BootstrapServers and

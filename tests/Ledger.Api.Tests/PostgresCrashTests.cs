@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ledger.EventStore.Postgres;
+using Ledger.Development.Postgres;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 

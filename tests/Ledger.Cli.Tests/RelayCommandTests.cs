@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Ledger.Contracts;
+using Ledger.Development.Kafka;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Kafka;
 using Ledger.Testing;
 using Npgsql;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using Ledger.Contracts;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 using Xunit.Abstractions;

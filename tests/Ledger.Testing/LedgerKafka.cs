@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using Ledger.Contracts;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Testing;

@@ -1,4 +1,4 @@
-using Ledger.Messaging.Consumers.Audit;
+using Ledger.AuditLog;
 using Mediator;
 
 namespace Ledger.Api.AuditLog;

@@ -1,5 +1,5 @@
 using Ledger.Api.Infrastructure;
-using Ledger.Messaging.Consumers.Fraud;
+using Ledger.Fraud;
 using Mediator;
 
 namespace Ledger.Api.Fraud;

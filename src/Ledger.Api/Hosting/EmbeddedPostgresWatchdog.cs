@@ -1,4 +1,4 @@
-using Ledger.EventStore.Postgres;
+using Ledger.Development.Postgres;
 using Npgsql;
 
 namespace Ledger.Api.Hosting;

@@ -1,8 +1,8 @@
 using JasperFx.Events.Daemon;
+using Ledger.AuditLog;
+using Ledger.Development.Kafka;
+using Ledger.Fraud;
 using Ledger.Messaging;
-using Ledger.Messaging.Consumers.Audit;
-using Ledger.Messaging.Consumers.Fraud;
-using Ledger.Messaging.Kafka;
 using Ledger.Messaging.Relay;
 using Marten;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using Ledger.EventStore.Postgres;
+using Ledger.Development.Postgres;
 using Microsoft.Extensions.Configuration;
 
 namespace Ledger.Cli.Database;

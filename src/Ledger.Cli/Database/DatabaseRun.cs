@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Ledger.Cli.Output;
-using Ledger.EventStore.Postgres;
+using Ledger.Development.Postgres;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 

@@ -1,5 +1,7 @@
+using Ledger.AuditLog;
+using Ledger.Development.Postgres;
 using Ledger.EventStore;
-using Ledger.EventStore.Postgres;
+using Ledger.Fraud;
 using Ledger.Messaging;
 using Marten;
 using Microsoft.Extensions.Configuration;
@@ -38,12 +40,14 @@ internal sealed class LedgerDatabase : IAsyncDisposable
         DocumentStore? store = null;
         try
         {
-            // Exactly what the API configures (its relay's tables included): applying it creates what is missing and
-            // never changes or drops anything the API created.
+            // Exactly what the API configures (the relay's and the consumers' tables included): applying it creates what is
+            // missing and never changes or drops anything the API created.
             store = DocumentStore.For(options =>
             {
                 LedgerStore.Configure(options, connectionString);
                 MessagingStore.Configure(options);
+                FraudStore.Configure(options);
+                AuditLogStore.Configure(options);
             });
             await store.Storage.Database.ApplyAllConfiguredChangesToDatabaseAsync(ct: cancellation);
             return new LedgerDatabase(store, NpgsqlDataSource.Create(connectionString), embedded);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Ledger.Contracts;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace Ledger.Cli.Kafka;

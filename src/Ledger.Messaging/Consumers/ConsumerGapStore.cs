@@ -1,4 +1,6 @@
 using Npgsql;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
 namespace Ledger.Messaging.Consumers;
 
@@ -46,29 +48,39 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     /// <summary>Upper bound of the gaps a listing returns.</summary>
     public const int ListMax = 100;
 
+    // The name PostgreSQL gave the unique constraint when the table was first created by hand, kept so that existing
+    // databases match the declaration.
+    private const string GapIdentityIndex = "gaps_consumer_group_topic_partition_first_offset_before_seq_key";
+
     private const string Columns =
         "id, consumer_group, topic, partition, first_offset, last_offset, after_sequence, before_sequence, detected_at, repaired_at, repaired_by";
 
-    // The advisory lock serializes first runs in processes sharing the database, as the audit log's schema does.
-    private const string CreateSchemaSql = $"""
-        select pg_advisory_xact_lock(hashtext('{Schema} schema'));
-        create schema if not exists {Schema};
-        create table if not exists {Schema}.gaps (
-            id bigserial primary key,
-            consumer_group text not null,
-            topic text not null,
-            partition int not null,
-            first_offset bigint not null,
-            last_offset bigint not null,
-            after_sequence bigint,
-            before_sequence bigint,
-            detected_at timestamptz not null,
-            repaired_at timestamptz,
-            repaired_by text,
-            unique (consumer_group, topic, partition, first_offset, before_sequence));
-        """;
 
     private volatile bool _schemaReady;
+
+    /// <summary>Table <c>ledger_consumers.gaps</c>, registered with the ledger's Marten store and created from here by <see cref="ConsumerTables"/>.</summary>
+    public static Table BuildTable()
+    {
+        var table = new Table(new PostgresqlObjectName(Schema, "gaps", SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = "gaps_pkey" };
+        table.AddColumn<long>("id").AsPrimaryKey().BigAutoIncrement();
+        table.AddColumn("consumer_group", "text").NotNull();
+        table.AddColumn("topic", "text").NotNull();
+        table.AddColumn<int>("partition").NotNull();
+        table.AddColumn<long>("first_offset").NotNull();
+        table.AddColumn<long>("last_offset").NotNull();
+        table.AddColumn<long>("after_sequence");
+        table.AddColumn<long>("before_sequence");
+        table.AddColumn<DateTimeOffset>("detected_at").NotNull();
+        table.AddColumn<DateTimeOffset>("repaired_at");
+        table.AddColumn("repaired_by", "text");
+        // A gap found again (after a restart before the offset moved on) hits this and is recorded once.
+        table.Indexes.Add(new IndexDefinition(GapIdentityIndex)
+        {
+            IsUnique = true,
+            Columns = ["consumer_group", "topic", "partition", "first_offset", "before_sequence"],
+        });
+        return table;
+    }
 
     /// <summary>Records a gap; the same gap found again (after a restart before the offset moved on) is recorded once.</summary>
     public async Task<bool> RecordAsync(string consumerGroup, string topic, int partition, long firstOffset, long lastOffset, long? afterSequence,
@@ -130,14 +142,7 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(CreateSchemaSql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await ConsumerTables.EnsureAsync(dataSource, [BuildTable()], cancellationToken);
         _schemaReady = true;
     }
 

@@ -2,7 +2,7 @@ using System.Text;
 using Confluent.Kafka;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Contracts;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -4,7 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
-using Ledger.Messaging.Kafka;
+using Ledger.Development.Kafka;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 

@@ -1,4 +1,4 @@
-using Ledger.Messaging.Consumers.Audit;
+using Ledger.AuditLog;
 using Xunit.Abstractions;
 using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
 

@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
+using Ledger.AuditLog;
 using Ledger.Contracts;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Consumers.Audit;
 using Xunit.Abstractions;
 using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
 

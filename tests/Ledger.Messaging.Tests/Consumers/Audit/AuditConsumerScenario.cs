@@ -1,7 +1,7 @@
 using Confluent.Kafka;
+using Ledger.AuditLog;
+using Ledger.Development.Kafka;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Consumers.Audit;
-using Ledger.Messaging.Kafka;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
+using Ledger.AuditLog;
 using Ledger.Contracts;
-using Ledger.Messaging.Consumers.Audit;
 using Ledger.Testing;
 using Npgsql;
 using Xunit.Abstractions;

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Confluent.Kafka;
+using Ledger.AuditLog;
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Consumers.Audit;
 using Ledger.Testing;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Confluent.Kafka;
 using Ledger.Contracts;
-using Ledger.Messaging.Consumers.Fraud;
+using Ledger.Fraud;
 using static Ledger.Messaging.Tests.Consumers.Fraud.FraudMessages;
 using Xunit.Abstractions;
 

@@ -1,7 +1,7 @@
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
+using Ledger.Fraud;
 using Ledger.Messaging.Consumers;
-using Ledger.Messaging.Consumers.Fraud;
 
 namespace Ledger.Messaging.Tests.Consumers.Fraud;
 

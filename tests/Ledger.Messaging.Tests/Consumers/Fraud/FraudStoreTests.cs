@@ -1,4 +1,4 @@
-using Ledger.Messaging.Consumers.Fraud;
+using Ledger.Fraud;
 using Ledger.Testing;
 using Npgsql;
 

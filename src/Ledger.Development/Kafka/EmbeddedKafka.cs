@@ -5,7 +5,7 @@ using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Ledger.Messaging.Kafka;
+namespace Ledger.Development.Kafka;
 
 /// <summary>
 /// An in-process Kafka for development and tests: librdkafka's built-in mock cluster, reachable on 127.0.0.1 by any

@@ -1,7 +1,9 @@
+using Ledger.Messaging;
+using Ledger.Messaging.Consumers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace Ledger.Messaging.Consumers.Audit;
+namespace Ledger.AuditLog;
 
 public static class AuditServiceCollectionExtensions
 {

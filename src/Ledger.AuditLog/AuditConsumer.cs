@@ -1,8 +1,10 @@
 using Confluent.Kafka;
+using Ledger.Messaging;
+using Ledger.Messaging.Consumers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Messaging.Consumers.Audit;
+namespace Ledger.AuditLog;
 
 /// <summary>
 /// Consumer group <c>ledger-audit</c>: appends every account event to the audit log (<see cref="AuditLogStore"/>).

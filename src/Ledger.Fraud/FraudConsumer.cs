@@ -3,11 +3,13 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using Ledger.Contracts;
+using Ledger.Messaging;
+using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 /// <summary>
 /// Consumer group <c>ledger-fraud</c>: evaluates every debit and deposit against <see cref="FraudRules"/> in event time.

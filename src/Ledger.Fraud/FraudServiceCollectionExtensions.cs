@@ -1,9 +1,11 @@
+using Ledger.Messaging;
+using Ledger.Messaging.Consumers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 public static class FraudServiceCollectionExtensions
 {

@@ -1,7 +1,7 @@
 using Ledger.Domain.Money;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 /// <summary>
 /// <c>Fraud:*</c> settings: one section per rule, each with its own <c>Enabled</c> switch. Amounts are in major units of

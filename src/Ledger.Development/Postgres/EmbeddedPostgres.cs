@@ -9,7 +9,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Ledger.EventStore.Postgres;
+namespace Ledger.Development.Postgres;
 
 /// <summary>Where and how to run a private PostgreSQL cluster.</summary>
 public sealed record EmbeddedPostgresOptions

@@ -1,8 +1,12 @@
 using System.Globalization;
+using Ledger.Messaging.Consumers;
+using Marten;
 using Npgsql;
 using NpgsqlTypes;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 /// <summary>A page of alerts and the cursor of the next one, null on the last page.</summary>
 public sealed record FraudAlertPage(IReadOnlyList<FraudAlert> Alerts, string? NextCursor);
@@ -25,27 +29,52 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
     /// <summary>Creates the schema, tables and indexes that are missing; safe to call from several processes at once.</summary>
     public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        // "create index if not exists" locks its table even when the index exists, and could deadlock with the
-        // consumer's inserts; so once the last object exists, nothing is run.
-        await using (var check = new NpgsqlCommand($"select to_regclass('{Schema}.{LastObject}') is not null", connection))
-        {
-            if (await check.ExecuteScalarAsync(cancellationToken) is true)
-            {
-                _schemaReady = true;
-                return;
-            }
-        }
-
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var command = new NpgsqlCommand(SchemaSql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+        await ConsumerTables.EnsureAsync(dataSource, BuildTables(), cancellationToken);
         _schemaReady = true;
     }
+
+    /// <summary>Adds the fraud tables to the ledger's Marten store, so that its migration and schema script cover them.</summary>
+    public static void Configure(StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Storage.ExtendedSchemaObjects.AddRange(BuildTables());
+    }
+
+    /// <summary>The tables of schema <c>ledger_fraud</c>: the alerts, and the debits and deposits the rules look back on.</summary>
+    public static IReadOnlyList<Table> BuildTables()
+    {
+        var alerts = NewTable("alerts");
+        alerts.AddColumn<Guid>("alert_id").AsPrimaryKey();
+        alerts.AddColumn("rule", "text").NotNull();
+        alerts.AddColumn<Guid>("account_id").NotNull();
+        alerts.AddColumn("event_ids", "uuid[]").NotNull();
+        alerts.AddColumn<long>("amount_minor").NotNull();
+        alerts.AddColumn("currency", "text").NotNull();
+        alerts.AddColumn("amount", "text").NotNull();
+        alerts.AddColumn<DateTimeOffset>("detected_at").NotNull();
+        alerts.AddColumn<DateTimeOffset>("occurred_at").NotNull();
+        alerts.AddColumn<bool>("published").NotNull().DefaultValueByExpression("false");
+        alerts.Indexes.Add(new IndexDefinition("alerts_detected_at") { Columns = ["detected_at", "alert_id"] });
+        alerts.Indexes.Add(new IndexDefinition("alerts_account_id_detected_at") { Columns = ["account_id", "detected_at", "alert_id"] });
+        alerts.Indexes.Add(new IndexDefinition("alerts_unpublished") { Columns = ["account_id"], Predicate = "not published" });
+        return [alerts, MovementTable("debits"), MovementTable("deposits")];
+    }
+
+    private static Table MovementTable(string name)
+    {
+        var table = NewTable(name);
+        table.AddColumn<Guid>("event_id").AsPrimaryKey();
+        table.AddColumn<Guid>("account_id").NotNull();
+        table.AddColumn<long>("amount_minor").NotNull();
+        table.AddColumn("currency", "text").NotNull();
+        table.AddColumn<DateTimeOffset>("occurred_at").NotNull();
+        table.Indexes.Add(new IndexDefinition($"{name}_account_id_occurred_at") { Columns = ["account_id", "occurred_at"] });
+        return table;
+    }
+
+    // Primary keys keep the names PostgreSQL gave them when these tables were first created by hand.
+    private static Table NewTable(string name) =>
+        new(new PostgresqlObjectName(Schema, name, SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = $"{name}_pkey" };
 
     /// <summary>Starts the database transaction in which one event is recorded and its alerts inserted.</summary>
     public async Task<FraudTransaction> BeginAsync(CancellationToken cancellationToken)
@@ -155,44 +184,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
 
         return alerts;
     }
-
-    // Created last by SchemaSql: its presence means the whole schema is there.
-    private const string LastObject = "deposits_account_id_occurred_at";
-
-    // The advisory lock (any constant every process shares) serializes concurrent "create ... if not exists", which
-    // PostgreSQL does not make safe by itself.
-    private const string SchemaSql = $"""
-        select pg_advisory_xact_lock(5495856018237170290);
-        create schema if not exists {Schema};
-        create table if not exists {Schema}.alerts (
-            alert_id uuid primary key,
-            rule text not null,
-            account_id uuid not null,
-            event_ids uuid[] not null,
-            amount_minor bigint not null,
-            currency text not null,
-            amount text not null,
-            detected_at timestamptz not null,
-            occurred_at timestamptz not null,
-            published boolean not null default false);
-        create index if not exists alerts_detected_at on {Schema}.alerts (detected_at, alert_id);
-        create index if not exists alerts_account_id_detected_at on {Schema}.alerts (account_id, detected_at, alert_id);
-        create index if not exists alerts_unpublished on {Schema}.alerts (account_id) where not published;
-        create table if not exists {Schema}.debits (
-            event_id uuid primary key,
-            account_id uuid not null,
-            amount_minor bigint not null,
-            currency text not null,
-            occurred_at timestamptz not null);
-        create index if not exists debits_account_id_occurred_at on {Schema}.debits (account_id, occurred_at);
-        create table if not exists {Schema}.deposits (
-            event_id uuid primary key,
-            account_id uuid not null,
-            amount_minor bigint not null,
-            currency text not null,
-            occurred_at timestamptz not null);
-        create index if not exists deposits_account_id_occurred_at on {Schema}.deposits (account_id, occurred_at);
-        """;
 }
 
 /// <summary>

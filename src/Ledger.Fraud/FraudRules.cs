@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using Ledger.Contracts.V1;
 using Ledger.Domain.Money;
+using Ledger.Messaging.Consumers;
 
-namespace Ledger.Messaging.Consumers.Fraud;
+namespace Ledger.Fraud;
 
 public enum MovementKind
 {

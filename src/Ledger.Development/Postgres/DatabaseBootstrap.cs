@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.EventStore.Postgres;
+namespace Ledger.Development.Postgres;
 
 /// <summary>
 /// Uses <c>ConnectionStrings:Ledger</c> when set; otherwise provisions the embedded PostgreSQL in

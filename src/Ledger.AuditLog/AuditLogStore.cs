@@ -1,8 +1,12 @@
 using Confluent.Kafka;
+using Ledger.Messaging.Consumers;
+using Marten;
 using Npgsql;
 using NpgsqlTypes;
+using Weasel.Postgresql;
+using Weasel.Postgresql.Tables;
 
-namespace Ledger.Messaging.Consumers.Audit;
+namespace Ledger.AuditLog;
 
 /// <summary>What the audit log holds, and what it noticed about the messages it received.</summary>
 /// <param name="Entries">Rows in the log: one per distinct <c>ce_id</c>.</param>
@@ -60,35 +64,6 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         PostgresErrorCodes.CharacterNotInRepertoire,
         PostgresErrorCodes.InvalidTextRepresentation,
     };
-
-    // The advisory lock serializes first runs in processes sharing the database: concurrent "create ... if not exists"
-    // of one object can otherwise fail on a unique violation in the catalog.
-    private const string CreateSchemaSql = $"""
-        select pg_advisory_xact_lock(hashtext('{Schema} schema'));
-        create schema if not exists {Schema};
-        create table if not exists {Schema}.audit_log (
-            ce_id uuid primary key,
-            account_id uuid not null,
-            stream_version bigint not null,
-            sequence bigint not null,
-            type text not null,
-            payload jsonb not null,
-            occurred_at timestamptz not null,
-            received_at timestamptz not null,
-            topic text not null,
-            partition int not null,
-            "offset" bigint not null);
-        create index if not exists audit_log_account_version on {Schema}.audit_log (account_id, stream_version);
-        create table if not exists {Schema}.consumed_offsets (
-            consumer_group text not null,
-            topic text not null,
-            partition int not null,
-            next_offset bigint not null,
-            primary key (consumer_group, topic, partition));
-        create table if not exists {Schema}.counters (
-            name text primary key,
-            value bigint not null);
-        """;
 
     // One statement: the row, the counters and the offset bookkeeping commit together or not at all. Subqueries read
     // the snapshot taken before the statement, so "prior" is the account's highest version before this row and
@@ -159,6 +134,46 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         limit $1
         """;
 
+    /// <summary>Adds the audit log's tables to the ledger's Marten store, so that its migration and schema script cover them.</summary>
+    public static void Configure(StoreOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Storage.ExtendedSchemaObjects.AddRange(BuildTables());
+    }
+
+    /// <summary>The tables of schema <c>ledger_audit</c>: the log, the group's offset bookkeeping and the counters.</summary>
+    public static IReadOnlyList<Table> BuildTables()
+    {
+        var log = NewTable("audit_log");
+        log.AddColumn<Guid>("ce_id").AsPrimaryKey();
+        log.AddColumn<Guid>("account_id").NotNull();
+        log.AddColumn<long>("stream_version").NotNull();
+        log.AddColumn<long>("sequence").NotNull();
+        log.AddColumn("type", "text").NotNull();
+        log.AddColumn("payload", "jsonb").NotNull();
+        log.AddColumn<DateTimeOffset>("occurred_at").NotNull();
+        log.AddColumn<DateTimeOffset>("received_at").NotNull();
+        log.AddColumn("topic", "text").NotNull();
+        log.AddColumn<int>("partition").NotNull();
+        log.AddColumn<long>("offset").NotNull();
+        log.Indexes.Add(new IndexDefinition("audit_log_account_version") { Columns = ["account_id", "stream_version"] });
+
+        var offsets = NewTable("consumed_offsets");
+        offsets.AddColumn("consumer_group", "text").AsPrimaryKey();
+        offsets.AddColumn("topic", "text").AsPrimaryKey();
+        offsets.AddColumn<int>("partition").AsPrimaryKey();
+        offsets.AddColumn<long>("next_offset").NotNull();
+
+        var counters = NewTable("counters");
+        counters.AddColumn("name", "text").AsPrimaryKey();
+        counters.AddColumn<long>("value").NotNull();
+        return [log, offsets, counters];
+    }
+
+    // Primary keys keep the names PostgreSQL gave them when these tables were first created by hand.
+    private static Table NewTable(string name) =>
+        new(new PostgresqlObjectName(Schema, name, SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = $"{name}_pkey" };
+
     private readonly ConsumerGapStore _gaps = new(dataSource);
     private readonly Lock _schemaGate = new();
     private Task? _schema;
@@ -181,17 +196,7 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         }
     }
 
-    private async Task CreateSchemaAsync()
-    {
-        await using var connection = await dataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        await using (var command = new NpgsqlCommand(CreateSchemaSql, connection, transaction))
-        {
-            await command.ExecuteNonQueryAsync();
-        }
-
-        await transaction.CommitAsync();
-    }
+    private Task CreateSchemaAsync() => ConsumerTables.EnsureAsync(dataSource, BuildTables(), CancellationToken.None);
 
     /// <summary>
     /// Appends the message's row unless its <c>ce_id</c> is already there, and records that <paramref name="consumerGroup"/>

@@ -1,3 +1,4 @@
+using FluentValidation;
 using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Audit;
 using Mediator;
@@ -7,7 +8,19 @@ namespace Ledger.Api.Accounts;
 /// <summary>The account now, as of an instant (<c>asOf</c>), or after a stream version (<c>atVersion</c>).</summary>
 public static class GetAccountEndpoint
 {
-    public sealed record Query(Guid AccountId, DateTimeOffset? AsOf, long? AtVersion) : IQuery<AccountView>;
+    /// <summary>The parameters as sent; at most one of <c>asOf</c> and <c>atVersion</c>.</summary>
+    public sealed record Query(Guid AccountId, string? AsOf, long? AtVersion) : IQuery<AccountView>
+    {
+        public bool IsCurrent => string.IsNullOrEmpty(AsOf) && AtVersion is null;
+    }
+
+    public sealed class Validator : QueryValidator<Query>
+    {
+        public Validator() =>
+            RuleFor(query => query.AsOf).ValidInstant()
+                .Must((query, asOf) => string.IsNullOrEmpty(asOf) || query.AtVersion is null)
+                .WithMessage("Give either 'asOf' or 'atVersion', not both.");
+    }
 
     public sealed class Handler(AuditQueries audit) : IQueryHandler<Query, AccountView>
     {
@@ -16,6 +29,7 @@ public static class GetAccountEndpoint
             ArgumentNullException.ThrowIfNull(query);
             var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
                          ?? throw ProblemException.AccountNotFound(query.AccountId);
+            // The account's current version is stored state, so this check stays out of the validator.
             if (query.AtVersion is { } version)
             {
                 if (version < 1 || version > latest.Version)
@@ -26,7 +40,7 @@ public static class GetAccountEndpoint
                 return AccountView.From((await audit.AtVersionAsync(query.AccountId, version, cancellationToken))!);
             }
 
-            if (query.AsOf is { } instant && instant < latest.State.UpdatedAt)
+            if (Instants.Validated(query.AsOf) is { } instant && instant < latest.State.UpdatedAt)
             {
                 var then = await audit.AsOfAsync(query.AccountId, instant, cancellationToken)
                            ?? throw new ProblemException(Problems.AccountNotYetCreated,
@@ -42,14 +56,9 @@ public static class GetAccountEndpoint
         routes.MapGet("/accounts/{accountId}",
                 async (Guid accountId, string? asOf, long? atVersion, IMediator mediator, HttpResponse response, CancellationToken cancellationToken) =>
                 {
-                    var instant = Instants.Parse(asOf, "asOf");
-                    if (instant is not null && atVersion is not null)
-                    {
-                        throw Invalid.Parameter("asOf", "Give either 'asOf' or 'atVersion', not both.");
-                    }
-
-                    var view = await mediator.Send(new Query(accountId, instant, atVersion), cancellationToken);
-                    if (instant is null && atVersion is null)
+                    var query = new Query(accountId, asOf, atVersion);
+                    var view = await mediator.Send(query, cancellationToken);
+                    if (query.IsCurrent)
                     {
                         response.Headers.ETag = ETags.Of(view.Version);
                     }

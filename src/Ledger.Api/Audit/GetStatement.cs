@@ -24,7 +24,12 @@ public static class GetStatementEndpoint
         decimal ClosingBalance,
         IReadOnlyList<EntryView> Entries);
 
-    public sealed record Query(Guid AccountId, DateTimeOffset? From, DateTimeOffset? To) : IQuery<Statement>;
+    public sealed record Query(Guid AccountId, string? From, string? To) : IQuery<Statement>, ITimeWindow;
+
+    public sealed class Validator : QueryValidator<Query>
+    {
+        public Validator() => Include(new TimeWindowValidator());
+    }
 
     public sealed class Handler(AuditQueries audit) : IQueryHandler<Query, Statement>
     {
@@ -34,13 +39,14 @@ public static class GetStatementEndpoint
             var latest = await audit.LatestAsync(query.AccountId, cancellationToken)
                          ?? throw ProblemException.AccountNotFound(query.AccountId);
             var currency = Currency.Find(latest.State.Currency);
+            var (windowFrom, windowTo) = (Instants.Validated(query.From), Instants.Validated(query.To));
             // Nothing can precede the first instant there is, so a window starting there opens at zero.
-            var openingMinor = query.From is { } from && from.UtcDateTime > DateTime.MinValue &&
+            var openingMinor = windowFrom is { } from && from.UtcDateTime > DateTime.MinValue &&
                                await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken) is { } before
                 ? before.State.BalanceMinor
                 : 0;
             var entries = new List<EntryView>();
-            await foreach (var entry in audit.EntriesAsync(query.AccountId, query.From, query.To, 0, EntriesMax + 1, cancellationToken))
+            await foreach (var entry in audit.EntriesAsync(query.AccountId, windowFrom, windowTo, 0, EntriesMax + 1, cancellationToken))
             {
                 entries.Add(EntryView.From(entry));
             }
@@ -51,8 +57,8 @@ public static class GetStatementEndpoint
             }
 
             var closing = entries.Count > 0 ? entries[^1].BalanceAfter : MinorUnits.ToMajor(openingMinor, currency);
-            return new Statement(query.AccountId, currency.Code, query.From is { } f ? Instants.Format(f) : null,
-                query.To is { } t ? Instants.Format(t) : null, MinorUnits.ToMajor(openingMinor, currency), closing, entries);
+            return new Statement(query.AccountId, currency.Code, windowFrom is { } f ? Instants.Format(f) : null,
+                windowTo is { } t ? Instants.Format(t) : null, MinorUnits.ToMajor(openingMinor, currency), closing, entries);
         }
     }
 
@@ -60,8 +66,7 @@ public static class GetStatementEndpoint
         routes.MapGet("/accounts/{accountId}/statement",
                 async (Guid accountId, string? from, string? to, HttpRequest request, IMediator mediator, CancellationToken cancellationToken) =>
                 {
-                    var (fromInstant, toInstant) = GetHistoryEndpoint.Window(from, to);
-                    var statement = await mediator.Send(new Query(accountId, fromInstant, toInstant), cancellationToken);
+                    var statement = await mediator.Send(new Query(accountId, from, to), cancellationToken);
                     return WantsCsv(request)
                         ? Results.Text(ToCsv(statement), "text/csv; charset=utf-8; header=present", Encoding.UTF8)
                         : Results.Ok(statement);

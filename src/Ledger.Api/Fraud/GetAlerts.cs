@@ -15,14 +15,24 @@ public static class GetAlertsEndpoint
 
     public sealed record AlertsPage(IReadOnlyList<AlertView> Alerts, string? NextCursor);
 
-    public sealed record Query(Guid? AccountId, string? After, int Limit) : IQuery<AlertsPage>;
+    /// <summary>The parameters as sent.</summary>
+    public sealed record Query(Guid? AccountId, string? After, int? Limit) : IQuery<AlertsPage>;
+
+    public sealed class Validator : QueryValidator<Query>
+    {
+        public Validator()
+        {
+            RuleFor(query => query.Limit).ValidLimit(FraudStore.LimitMax);
+            RuleFor(query => query.After).ValidCursor(text => FraudStore.TryParseCursor(text, out _));
+        }
+    }
 
     public sealed class Handler(FraudStore store) : IQueryHandler<Query, AlertsPage>
     {
         public async ValueTask<AlertsPage> Handle(Query query, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(query);
-            var page = await store.AlertsAsync(query.AccountId, query.After, query.Limit, cancellationToken);
+            var page = await store.AlertsAsync(query.AccountId, query.After, query.Limit ?? FraudStore.LimitDefault, cancellationToken);
             return new AlertsPage(page.Alerts.Select(alert => new AlertView(alert.AlertId, alert.Rule, alert.AccountId, alert.EventIds,
                 alert.Amount, alert.Currency, alert.DetectedAt, alert.OccurredAt)).ToList(), page.NextCursor);
         }
@@ -30,20 +40,7 @@ public static class GetAlertsEndpoint
 
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapGet("/fraud/alerts", async (Guid? accountId, string? after, int? limit, IMediator mediator, CancellationToken cancellationToken) =>
-            {
-                var size = limit ?? FraudStore.LimitDefault;
-                if (size is < 1 or > FraudStore.LimitMax)
-                {
-                    throw Invalid.Parameter("limit", $"'limit' must be between 1 and {FraudStore.LimitMax}.");
-                }
-
-                if (after is not null && !FraudStore.TryParseCursor(after, out _))
-                {
-                    throw Invalid.Parameter("after", "'after' must be a cursor returned as 'nextCursor' by a previous page.");
-                }
-
-                return TypedResults.Ok(await mediator.Send(new Query(accountId, after, size), cancellationToken));
-            })
+                TypedResults.Ok(await mediator.Send(new Query(accountId, after, limit), cancellationToken)))
             .WithName("GetFraudAlerts")
             .WithSummary("Lists fraud alerts in detection order, optionally of one account, cursor-paged.")
             .ProducesValidationProblem();

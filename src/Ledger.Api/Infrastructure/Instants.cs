@@ -16,27 +16,37 @@ public static partial class Instants
     /// </summary>
     public static string Format(DateTimeOffset instant) => HashChain.Time(instant);
 
-    public static DateTimeOffset? Parse(string? text, string field)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
+    /// <summary>Whether the text has the RFC 3339 shape with an offset; <see cref="TryParse"/> then checks it is a real date.</summary>
+    public static bool IsRfc3339(string text) => Rfc3339().IsMatch(text);
 
+    /// <summary>Reads an RFC 3339 instant with an offset as UTC; false for another shape or a date that does not exist.</summary>
+    public static bool TryParse(string text, out DateTimeOffset instant)
+    {
+        instant = default;
         var match = Rfc3339().Match(text);
         if (!match.Success)
         {
-            throw Invalid.Parameter(field, $"'{field}' must be an RFC 3339 instant with an offset, such as 2026-03-02T14:03:00Z.");
+            return false;
         }
 
         // .NET keeps 7 fractional digits; finer digits cannot change which events are at or before the instant.
         var fraction = match.Groups["fraction"].Value;
         var normalized = match.Groups["main"].Value + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : "") +
                          match.Groups["offset"].Value.ToUpperInvariant();
-        return DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
-            ? instant.ToUniversalTime()
-            : throw Invalid.Parameter(field, $"'{field}' is not a valid date and time.");
+        if (!DateTimeOffset.TryParse(normalized, CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+        {
+            return false;
+        }
+
+        instant = parsed.ToUniversalTime();
+        return true;
     }
+
+    /// <summary>An optional instant parameter that its query's validator (<c>ValidInstant</c>) has accepted; null when absent.</summary>
+    public static DateTimeOffset? Validated(string? text) =>
+        string.IsNullOrEmpty(text) ? null
+        : TryParse(text, out var instant) ? instant
+        : throw new InvalidOperationException("The instant was not validated before the handler ran.");
 
     [GeneratedRegex(@"^(?<main>\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2})(\.(?<fraction>\d{1,9}))?(?<offset>[Zz]|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339();

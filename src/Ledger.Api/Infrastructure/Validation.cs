@@ -31,7 +31,20 @@ public sealed class ValidationBehavior<TMessage, TResponse>(IEnumerable<IValidat
     }
 }
 
-/// <summary>Field rules shared by the command validators.</summary>
+/// <summary>
+/// The validator of a query message. It stops at the first invalid parameter, and within a parameter at its first broken
+/// rule, so that a bad request is answered with one key and one message, as the endpoints did when they checked by hand.
+/// </summary>
+public abstract class QueryValidator<TQuery> : AbstractValidator<TQuery>
+{
+    protected QueryValidator()
+    {
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
+    }
+}
+
+/// <summary>Field and parameter rules shared by the command and query validators.</summary>
 public static class Rules
 {
     public const int ReferenceLengthMax = 140;
@@ -77,6 +90,22 @@ public static class Rules
     private static bool IsJoinerBetweenNonAscii(Rune[] runes, int index) =>
         runes[index].Value is 0x200C or 0x200D && index > 0 && index < runes.Length - 1 &&
         !runes[index - 1].IsAscii && !runes[index + 1].IsAscii;
+
+    /// <summary>An optional RFC 3339 instant with an explicit offset; read it in the handler with <see cref="Instants.Validated"/>.</summary>
+    public static IRuleBuilderOptions<T, string?> ValidInstant<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.Must(text => string.IsNullOrEmpty(text) || Instants.IsRfc3339(text))
+            .WithMessage("'{PropertyName}' must be an RFC 3339 instant with an offset, such as 2026-03-02T14:03:00Z.")
+            .Must(text => string.IsNullOrEmpty(text) || Instants.TryParse(text, out _))
+            .WithMessage("'{PropertyName}' is not a valid date and time.");
+
+    /// <summary>An optional page size; the handler reads <c>limit ?? default</c>.</summary>
+    public static IRuleBuilderOptions<T, int?> ValidLimit<T>(this IRuleBuilder<T, int?> rule, int max) =>
+        rule.InclusiveBetween(1, max).WithMessage($"'{{PropertyName}}' must be between 1 and {max}.");
+
+    /// <summary>An optional cursor, which only the endpoint that handed it out can read.</summary>
+    public static IRuleBuilderOptions<T, string?> ValidCursor<T>(this IRuleBuilder<T, string?> rule, Func<string, bool> isCursor) =>
+        rule.Must(text => text is null || isCursor(text))
+            .WithMessage("'{PropertyName}' must be a cursor returned as 'nextCursor' by a previous page.");
 
     /// <summary>Converts a validated amount to minor units of the currency, refusing (never rounding) excess digits.</summary>
     public static long ToMinor(decimal major, Currency currency, string field)

@@ -1,3 +1,4 @@
+using FluentValidation;
 using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Reports;
 using Mediator;
@@ -20,41 +21,47 @@ public static class GetDailyVolumesEndpoint
 
     public sealed record DailyVolumesView(DateOnly From, DateOnly To, string? Currency, long LastProcessedSequence, IReadOnlyList<DayView> Days);
 
-    public sealed record Query(DateOnly From, DateOnly To, string? Currency) : IQuery<DailyVolumesView>;
+    /// <summary>The parameters as sent, and the UTC day the request arrived, which ends the default window.</summary>
+    public sealed record Query(string? From, string? To, string? Currency, DateOnly Today) : IQuery<DailyVolumesView>
+    {
+        public DateOnly LastDay => ReportInputs.ValidatedDay(To) ?? Today;
+
+        // The default window is clipped at the first day there is, so 'to=0001-01-05' alone is still a window.
+        public DateOnly FirstDay => ReportInputs.ValidatedDay(From) ?? DateOnly.FromDayNumber(Math.Max(0, LastDay.DayNumber + 1 - DaysDefault));
+    }
+
+    public sealed class Validator : QueryValidator<Query>
+    {
+        public Validator()
+        {
+            RuleFor(query => query.To).ValidDay();
+            RuleFor(query => query.From).ValidDay();
+            RuleFor(query => query.From).Must((query, _) => query.FirstDay <= query.LastDay).WithMessage("'from' must not be after 'to'.");
+            RuleFor(query => query.To).Must((query, _) => query.LastDay.DayNumber - query.FirstDay.DayNumber + 1 <= DaysMax)
+                .WithMessage($"A request covers at most {DaysMax} days; ask for several ranges.");
+            RuleFor(query => query.Currency).ValidCurrencyCode();
+        }
+    }
 
     public sealed class Handler(ReportQueries reports) : IQueryHandler<Query, DailyVolumesView>
     {
         public async ValueTask<DailyVolumesView> Handle(Query query, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(query);
-            var (sequence, rows) = await reports.DailyVolumesAsync(query.From, query.To, query.Currency, cancellationToken);
+            var (first, last, currency) = (query.FirstDay, query.LastDay, ReportInputs.ValidatedCurrencyCode(query.Currency));
+            var (sequence, rows) = await reports.DailyVolumesAsync(first, last, currency, cancellationToken);
             var days = rows.Select(row => new DayView(row.Day, row.Currency,
                 new Volume(row.DepositsCount, ReportInputs.Major(row.DepositsMinor, row.Currency)),
                 new Volume(row.WithdrawalsCount, ReportInputs.Major(row.WithdrawalsMinor, row.Currency)),
                 new Volume(row.TransfersCount, ReportInputs.Major(row.TransfersMinor, row.Currency)))).ToList();
-            return new DailyVolumesView(query.From, query.To, query.Currency, sequence, days);
+            return new DailyVolumesView(first, last, currency, sequence, days);
         }
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapGet("/reports/daily-volumes",
                 async (string? from, string? to, string? currency, IMediator mediator, TimeProvider clock, CancellationToken cancellationToken) =>
-                {
-                    var last = ReportInputs.Day(to, "to") ?? DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-                    // The default window is clipped at the first day there is, so 'to=0001-01-05' alone is still a window.
-                    var first = ReportInputs.Day(from, "from") ?? DateOnly.FromDayNumber(Math.Max(0, last.DayNumber + 1 - DaysDefault));
-                    if (first > last)
-                    {
-                        throw Invalid.Parameter("from", "'from' must not be after 'to'.");
-                    }
-
-                    if (last.DayNumber - first.DayNumber + 1 > DaysMax)
-                    {
-                        throw Invalid.Parameter("to", $"A request covers at most {DaysMax} days; ask for several ranges.");
-                    }
-
-                    return TypedResults.Ok(await mediator.Send(new Query(first, last, ReportInputs.CurrencyCode(currency)), cancellationToken));
-                })
+                    TypedResults.Ok(await mediator.Send(new Query(from, to, currency, DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime)), cancellationToken)))
             .WithName("GetDailyVolumes")
             .WithSummary("Per day and currency: count and sum of deposits, withdrawals and transfers.")
             .ProducesValidationProblem();

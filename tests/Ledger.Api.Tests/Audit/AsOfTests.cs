@@ -185,6 +185,20 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     }
 
     [Theory]
+    [InlineData("asOf=2026-03-02T14:03:00Z&atVersion=1", "Give either 'asOf' or 'atVersion', not both.")]
+    [InlineData("asOf=yesterday&atVersion=1", "'asOf' must be an RFC 3339 instant with an offset, such as 2026-03-02T14:03:00Z.")]
+    [InlineData("asOf=2026-02-30T14:03:00Z", "'asOf' is not a valid date and time.")]
+    public async Task InvalidAsOf_IsOneMessageOnAsOf(string query, string message)
+    {
+        var (accountId, _) = await ArrangeAsync();
+
+        var problem = await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}?{query}", "asOf");
+
+        problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
+            .BeEquivalentTo(new Dictionary<string, string[]> { ["asOf"] = [message] });
+    }
+
+    [Theory]
     [InlineData("yesterday")]
     [InlineData("2026-03-02 14:03")]
     [InlineData("2026-03-02T14:03:00")]

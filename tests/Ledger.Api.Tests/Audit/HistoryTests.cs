@@ -220,6 +220,22 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     }
 
     [Theory]
+    [InlineData("limit=0&after=abc", "limit", "'limit' must be between 1 and 1000.")]
+    [InlineData("after=-1", "after", "'after' must be a cursor returned as 'nextCursor' by a previous page.")]
+    [InlineData("from=yesterday&to=yesterday&limit=0", "from", "'from' must be an RFC 3339 instant with an offset, such as 2026-03-02T14:03:00Z.")]
+    [InlineData("to=2026-13-02T14:03:00Z&limit=0", "to", "'to' is not a valid date and time.")]
+    [InlineData("from=2026-03-02T14:03:01Z&to=2026-03-02T14:03:00Z&limit=0&after=abc", "from", "'from' must not be after 'to'.")]
+    public async Task SeveralInvalidParameters_NameTheFirstOnly(string query, string field, string message)
+    {
+        var accountId = await _teller.OpenAccountAsync();
+
+        var problem = await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
+
+        problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
+            .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });
+    }
+
+    [Theory]
     [InlineData("limit=abc")]
     [InlineData("limit=1.5")]
     [InlineData("limit=99999999999")]

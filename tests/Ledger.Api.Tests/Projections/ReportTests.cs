@@ -125,4 +125,23 @@ public sealed class ReportTests(ProjectionsFixture fixture)
         using var response = await _teller.GetAsync(path);
         await TellerExtensions.ExpectValidationError(response, field);
     }
+
+    [Theory]
+    [InlineData("/api/v1/reports/top-accounts?by=balance&limit=0&currency=XXX", "by", "'by' must be 'volume' or 'count'.")]
+    [InlineData("/api/v1/reports/top-accounts?limit=101&currency=XXX", "limit", "'limit' must be between 1 and 100.")]
+    [InlineData("/api/v1/reports/top-accounts?currency=", "currency", "'currency' must be an ISO 4217 code the ledger knows, such as EUR.")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2026-13-01&to=yesterday", "to", "'to' must be a date such as 2026-03-02.")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2026-03-02&to=2026-03-01&currency=euro", "from", "'from' must not be after 'to'.")]
+    [InlineData("/api/v1/reports/daily-volumes?from=2025-01-01&to=2026-01-02&currency=euro", "to", "A request covers at most 366 days; ask for several ranges.")]
+    [InlineData("/api/v1/reports/daily-volumes?from=0001-01-01", "to", "A request covers at most 366 days; ask for several ranges.")]
+    [InlineData("/api/v1/reports/daily-volumes?currency=euro", "currency", "'currency' must be an ISO 4217 code the ledger knows, such as EUR.")]
+    public async Task SeveralBadParameters_NameTheFirstOnly(string path, string field, string message)
+    {
+        using var response = await _teller.GetAsync(path);
+
+        var problem = await TellerExtensions.ExpectValidationError(response, field);
+
+        problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
+            .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });
+    }
 }

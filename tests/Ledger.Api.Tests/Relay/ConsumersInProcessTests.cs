@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
 
@@ -40,6 +41,20 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
             return status.GetProperty("entries").GetInt64() >= 3 ? (JsonElement?)status : null;
         });
         audit.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
+    }
+
+    [Theory]
+    [InlineData("limit=0&after=abc", "limit", "'limit' must be between 1 and 1000.")]
+    [InlineData("limit=1001", "limit", "'limit' must be between 1 and 1000.")]
+    [InlineData("after=abc", "after", "'after' must be a cursor returned as 'nextCursor' by a previous page.")]
+    public async Task BadFraudAlertsParameter_IsAValidationErrorOnIt(string query, string field, string message)
+    {
+        using var response = await _teller.GetAsync($"/api/v1/fraud/alerts?{query}");
+
+        var problem = await TellerExtensions.ExpectValidationError(response, field);
+
+        problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
+            .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });
     }
 
     [Fact]

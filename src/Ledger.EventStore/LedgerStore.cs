@@ -53,7 +53,7 @@ public static class LedgerStore
         options.Projections.RebuildErrors.SkipUnknownEvents = false;
         options.Projections.RebuildErrors.SkipApplyErrors = false;
 
-        // Every read model declares its own table and live writer (ADR-014); the async ones are kept by AsyncProjectionRunner.
+        // Every read model declares its own table and live writer (ADR-013); the async ones are kept by AsyncProjectionRunner.
         foreach (var readModel in ProjectionCatalog.All)
         {
             readModel.Configure(options);

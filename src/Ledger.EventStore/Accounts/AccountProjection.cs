@@ -10,7 +10,7 @@ using Npgsql;
 namespace Ledger.EventStore.Accounts;
 
 /// <summary>
-/// The <see cref="Account"/> documents: the account read model and the write-side snapshot. One definition (ADR-014): the
+/// The <see cref="Account"/> documents: the account read model and the write-side snapshot. One definition (ADR-013): the
 /// fold is the domain's own <see cref="AccountDecider.Evolve"/>, so the read model and the decisions can never disagree;
 /// Marten keeps the documents inline, in the append's transaction (<see cref="Inline"/>), and a replay folds each stream
 /// with the same function and writes the documents as the store does (<see cref="Builder"/>). Every value comes from the

@@ -11,7 +11,7 @@ namespace Ledger.EventStore.Audit;
 
 /// <summary>
 /// <see cref="AccountEntriesTable"/>: for each event of an account, the state after it (the domain's own Evolve) and the next
-/// link of the stream's hash chain. One definition (ADR-014): every row is <see cref="AccountEntryRow.Next"/> of the link
+/// link of the stream's hash chain. One definition (ADR-013): every row is <see cref="AccountEntryRow.Next"/> of the link
 /// before it; the live writer (<see cref="Inline"/>) reads that link from the table in the append's transaction (writers
 /// hold the stream's row lock, so no other writer can interleave), a replay (<see cref="Builder"/>) keeps it in memory.
 /// Every value comes from the event and its metadata, never from the clock.

@@ -2,7 +2,7 @@ namespace Ledger.EventStore.MartenStorage;
 
 /// <summary>
 /// The one place the ledger names Marten's own tables (events, streams, documents, progression) and writes SQL against
-/// them (ADR-014). Marten owns their shape and may change it in any release, so nothing else in the ledger spells a
+/// them (ADR-013). Marten owns their shape and may change it in any release, so nothing else in the ledger spells a
 /// table or column of theirs: readers and writers take their statements from here, and <see cref="ReliedOn"/> lists every
 /// column these statements use with the type they expect, which a test compares with the schema the Marten version in
 /// use creates. An upgrade that changes one of them fails that test, with the column named, and nothing else.

@@ -18,7 +18,7 @@ public sealed record ProjectionStatus(
 
 /// <summary>
 /// Every read model the ledger keeps, by the name analysts use. A read model is one <see cref="ReplayProjection"/> and one
-/// line here (ADR-014): the store's configuration, listing, rebuild, verification and the async runner all read this list.
+/// line here (ADR-013): the store's configuration, listing, rebuild, verification and the async runner all read this list.
 /// </summary>
 public static class ProjectionCatalog
 {

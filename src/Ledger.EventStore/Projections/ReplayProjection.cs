@@ -4,7 +4,7 @@ using Npgsql;
 namespace Ledger.EventStore.Projections;
 
 /// <summary>
-/// The one definition of a read model (ADR-014): name, table and keys, the fold, and what the store needs to keep it live.
+/// The one definition of a read model (ADR-013): name, table and keys, the fold, and what the store needs to keep it live.
 /// Every read model writes one table in <see cref="LedgerStore.Schema"/>; its live writer (a Marten inline projection
 /// declared in <see cref="Configure"/>, or <see cref="AsyncProjectionRunner"/> through <see cref="CreateBuilder"/>) and its
 /// replay (<see cref="ProjectionRebuilder"/>) share the same fold, so a rebuild is the live model.

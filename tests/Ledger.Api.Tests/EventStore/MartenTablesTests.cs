@@ -11,11 +11,11 @@ namespace Ledger.Api.Tests.EventStore;
 /// <summary>
 /// The ledger's statements against Marten's own tables (<see cref="MartenTables"/>, <see cref="MartenBulkWriter"/>) checked
 /// against the schema that the Marten version in use creates, in a database of its own. When an upgrade changes a column
-/// they rely on, or a value the seed writes the way Marten does, these tests fail and name it; nothing else should (ADR-014).
+/// they rely on, or a value the seed writes the way Marten does, these tests fail and name it; nothing else should (ADR-013).
 /// </summary>
 public sealed class MartenTablesTests : IAsyncLifetime
 {
-    private const string Upgrade = "Marten's own schema changed under the ledger: adapt MartenTables and MartenBulkWriter (ADR-014)";
+    private const string Upgrade = "Marten's own schema changed under the ledger: adapt MartenTables and MartenBulkWriter (ADR-013)";
 
     private readonly string _connectionString = PostgresServer.CreateDatabase();
     private DocumentStore _store = null!;

@@ -95,14 +95,14 @@ public sealed class ProjectionCommandTests
         await Sql.ExecuteAsync(ledger.ConnectionString,
             "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', to_jsonb((data->>'amountMinor')::bigint + 1)) " +
             "where seq_id = (select min(seq_id) from ledger.mt_events where type = 'money_deposited')");
-        var entries = await Sql.EntriesDigestAsync(ledger.ConnectionString);
+        var entries = await Digests.EntriesDigestAsync(ledger.ConnectionString);
 
         var result = await ledger.RunAsync("projections", "rebuild", "account-entries");
 
         result.ExitCode.Should().Be(1, result.ToString());
         result.Error.Should().Contain("hash chain").And.Contain("Nothing was changed");
         result.Output.Should().NotContain("rebuilt");
-        (await Sql.EntriesDigestAsync(ledger.ConnectionString)).Should().Be(entries);
+        (await Digests.EntriesDigestAsync(ledger.ConnectionString)).Should().Be(entries);
     }
 
     [Fact]

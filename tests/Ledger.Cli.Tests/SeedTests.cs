@@ -19,11 +19,11 @@ public sealed class SeedTests
 
         await Task.WhenAll(first.SeedAsync(seed: 7), second.SeedAsync(seed: 7), other.SeedAsync(seed: 8));
 
-        var digest = await Sql.HistoryDigestAsync(first.ConnectionString);
+        var digest = await Digests.HistoryDigestAsync(first.ConnectionString);
         digest.Should().NotBeEmpty();
-        (await Sql.HistoryDigestAsync(second.ConnectionString)).Should().Be(digest);
-        (await Sql.HistoryDigestAsync(other.ConnectionString)).Should().NotBe(digest);
-        (await Sql.EntriesDigestAsync(second.ConnectionString)).Should().Be(await Sql.EntriesDigestAsync(first.ConnectionString));
+        (await Digests.HistoryDigestAsync(second.ConnectionString)).Should().Be(digest);
+        (await Digests.HistoryDigestAsync(other.ConnectionString)).Should().NotBe(digest);
+        (await Digests.EntriesDigestAsync(second.ConnectionString)).Should().Be(await Digests.EntriesDigestAsync(first.ConnectionString));
     }
 
     [Fact]
@@ -157,13 +157,13 @@ public sealed class SeedTests
     {
         var ledger = new LedgerCli(PostgresServer.CreateDatabase());
         (await ledger.SeedAsync(seed: 3)).ExitCode.Should().Be(0);
-        var before = await Sql.HistoryDigestAsync(ledger.ConnectionString);
+        var before = await Digests.HistoryDigestAsync(ledger.ConnectionString);
 
         var again = await ledger.SeedAsync(seed: 3, json: false);
 
         again.ExitCode.Should().Be(1, again.ToString());
         again.Error.Should().Contain("Seed 3 is already in this database").And.NotContain("duplicate key");
-        (await Sql.HistoryDigestAsync(ledger.ConnectionString)).Should().Be(before);
+        (await Digests.HistoryDigestAsync(ledger.ConnectionString)).Should().Be(before);
         var another = await ledger.SeedAsync(seed: 4);
         another.ExitCode.Should().Be(0, "another seed adds its own accounts beside the first");
         (await Sql.ScalarAsync<long>(ledger.ConnectionString, "select count(*) from ledger.mt_streams")).Should().Be(100);

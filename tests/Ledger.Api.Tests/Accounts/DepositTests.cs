@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Accounts;
 
@@ -63,14 +64,14 @@ public sealed class DepositTests(LedgerApiFactory factory)
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.UnreadableAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.UnreadableAmounts), MemberType = typeof(ApiCases))]
     public async Task UnreadableAmount_IsRejected(string amount)
     {
         var accountId = await _teller.OpenAccountAsync();
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -81,18 +82,18 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"reference":"no amount"}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.NonPositiveAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.NonPositiveAmounts), MemberType = typeof(ApiCases))]
     public async Task NonPositiveAmount_IsRejected(string amount)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -120,7 +121,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -134,7 +135,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("1.00", 2L));
     }
 
@@ -157,7 +158,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0", 1L));
     }
 
@@ -181,7 +182,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"1.2345"}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
     }
 
     [Fact]
@@ -189,7 +190,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        using var response = await _teller.DepositRawAsync(accountId, TellerExtensions.Json(new { amount = "1", reference = new string('r', 140) }));
+        using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1", reference = new string('r', 140) }));
 
         await Teller.Expect(response, HttpStatusCode.OK);
     }
@@ -201,9 +202,9 @@ public sealed class DepositTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        using var response = await _teller.DepositRawAsync(accountId, TellerExtensions.Json(new { amount = "1", reference = new string('r', length) }));
+        using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1", reference = new string('r', length) }));
 
-        await TellerExtensions.ExpectValidationError(response, "reference");
+        await ApiCases.ExpectValidationError(response, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -212,9 +213,9 @@ public sealed class DepositTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        using var response = await _teller.DepositRawAsync(accountId, TellerExtensions.Json(new { amount = "1", reference = "inv\u0007oice" }));
+        using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1", reference = "inv\u0007oice" }));
 
-        await TellerExtensions.ExpectValidationError(response, "reference");
+        await ApiCases.ExpectValidationError(response, "reference");
     }
 
     [Fact]
@@ -265,14 +266,14 @@ public sealed class DepositTests(LedgerApiFactory factory)
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.MalformedIfMatches), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.MalformedIfMatches), MemberType = typeof(ApiCases))]
     public async Task MalformedIfMatch_Returns400AndChangesNothing(string ifMatch)
     {
         var accountId = await _teller.OpenAccountAsync();
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"2.00"}""", ("If-Match", ifMatch));
 
-        await TellerExtensions.ExpectValidationError(response, "If-Match");
+        await ApiCases.ExpectValidationError(response, "If-Match");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 

@@ -160,7 +160,7 @@ public sealed class IdempotencyTests(LedgerApiFactory factory)
         var key = NewKey();
         const string body = """{ "amount": 7 }""";
         // The row a request leaves behind when its process dies after reserving the key: no response, lease over.
-        await ExecuteAsync(
+        await Sql.ExecuteAsync(factory.ConnectionString,
             "insert into ledger.idempotency_keys (key, request_hash, created_at, locked_until) values ($1, $2, now(), now() - interval '1 second')",
             key, Infrastructure.IdempotencyHashes.Of("POST", $"/api/v1/accounts/{id}/deposits", body));
 
@@ -214,24 +214,6 @@ public sealed class IdempotencyTests(LedgerApiFactory factory)
 
     private Task WaitUntilReservedAsync(string key) =>
         Eventually.HoldsAsync(async () =>
-        {
-            await using var connection = new NpgsqlConnection(factory.ConnectionString);
-            await connection.OpenAsync();
-            await using var select = new NpgsqlCommand("select count(*) from ledger.idempotency_keys where key = $1", connection);
-            select.Parameters.Add(new NpgsqlParameter { Value = key });
-            return (long)(await select.ExecuteScalarAsync())! == 1;
-        }, $"idempotency key {key} reserved");
-
-    private async Task ExecuteAsync(string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(factory.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        await command.ExecuteNonQueryAsync();
-    }
+                await Sql.ScalarAsync<long>(factory.ConnectionString, "select count(*) from ledger.idempotency_keys where key = $1", key) == 1,
+            $"idempotency key {key} reserved");
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Accounts;
 
@@ -116,7 +117,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = new string('a', 201), currency = "EUR" });
 
-        await TellerExtensions.ExpectValidationError(response, "owner");
+        await ApiCases.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -127,7 +128,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner, currency = "EUR" });
 
-        await TellerExtensions.ExpectValidationError(response, "owner");
+        await ApiCases.ExpectValidationError(response, "owner");
     }
 
     [Fact]
@@ -135,7 +136,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { currency = "EUR" });
 
-        await TellerExtensions.ExpectValidationError(response, "owner");
+        await ApiCases.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -148,7 +149,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner, currency = "EUR" });
 
-        await TellerExtensions.ExpectValidationError(response, "owner");
+        await ApiCases.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -164,7 +165,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "Ada", currency });
 
-        await TellerExtensions.ExpectValidationError(response, "currency");
+        await ApiCases.ExpectValidationError(response, "currency");
     }
 
     [Fact]
@@ -172,7 +173,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "Ada" });
 
-        await TellerExtensions.ExpectValidationError(response, "currency");
+        await ApiCases.ExpectValidationError(response, "currency");
     }
 
     [Theory]
@@ -189,10 +190,10 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     [InlineData("EUR", "\"1000000000000.01\"")]
     public async Task InvalidOverdraftLimit_IsRejected(string currency, string overdraftLimit)
     {
-        using var response = await _teller.PostJsonAsync(TellerExtensions.AccountsPath,
+        using var response = await _teller.PostJsonAsync(Teller.AccountsPath,
             $$"""{"owner":"Ada","currency":"{{currency}}","overdraftLimit":{{overdraftLimit}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "overdraftLimit");
+        await ApiCases.ExpectValidationError(response, "overdraftLimit");
     }
 
     [Theory]
@@ -203,7 +204,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     [InlineData("BHD", "\"1.234\"", "1.234")]
     public async Task ValidOverdraftLimit_IsStoredWithCurrencyDigits(string currency, string overdraftLimit, string stored)
     {
-        using var response = await _teller.PostJsonAsync(TellerExtensions.AccountsPath,
+        using var response = await _teller.PostJsonAsync(Teller.AccountsPath,
             $$"""{"owner":"Ada","currency":"{{currency}}","overdraftLimit":{{overdraftLimit}}}""");
 
         var view = await Teller.Expect(response, HttpStatusCode.Created);
@@ -215,7 +216,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { accountId = Guid.Empty, owner = "Ada", currency = "EUR" });
 
-        await TellerExtensions.ExpectValidationError(response, "accountId");
+        await ApiCases.ExpectValidationError(response, "accountId");
     }
 
     [Fact]
@@ -268,7 +269,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         var accountId = Guid.NewGuid();
         using var rejected = await _teller.OpenAccountRawAsync(new { accountId, owner = "Ada", currency = "eur" });
-        await TellerExtensions.ExpectValidationError(rejected, "currency");
+        await ApiCases.ExpectValidationError(rejected, "currency");
 
         using var read = await _teller.GetAsync($"/api/v1/accounts/{accountId}");
 
@@ -280,7 +281,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "", currency = "eur", overdraftLimit = -1 });
 
-        var problem = await TellerExtensions.ExpectValidationError(response, "owner");
+        var problem = await ApiCases.ExpectValidationError(response, "owner");
         problem.GetProperty("errors").EnumerateObject().Select(field => field.Name)
             .Should().BeEquivalentTo("owner", "currency", "overdraftLimit");
     }

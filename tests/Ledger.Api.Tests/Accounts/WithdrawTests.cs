@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Accounts;
 
@@ -120,31 +121,31 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.UnreadableAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.UnreadableAmounts), MemberType = typeof(ApiCases))]
     public async Task UnreadableAmount_IsRejected(string amount)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5000.00");
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5000.00", 2L));
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.NonPositiveAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.NonPositiveAmounts), MemberType = typeof(ApiCases))]
     public async Task NonPositiveAmount_IsRejected(string amount)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -157,7 +158,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("100.00", 2L));
     }
 
@@ -169,7 +170,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
         (await _teller.WithdrawAsync(accountId, "5")).GetProperty("balance").GetRawText().Should().Be("5");
         using var response = await _teller.WithdrawRawAsync(accountId, """{"amount":"0.5"}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5", 3L));
     }
 
@@ -178,9 +179,9 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
 
-        using var response = await _teller.WithdrawRawAsync(accountId, TellerExtensions.Json(new { amount = "1", reference = new string('r', 141) }));
+        using var response = await _teller.WithdrawRawAsync(accountId, Teller.Json(new { amount = "1", reference = new string('r', 141) }));
 
-        await TellerExtensions.ExpectValidationError(response, "reference");
+        await ApiCases.ExpectValidationError(response, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -215,14 +216,14 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.MalformedIfMatches), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.MalformedIfMatches), MemberType = typeof(ApiCases))]
     public async Task MalformedIfMatch_Returns400AndChangesNothing(string ifMatch)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
 
         using var response = await _teller.WithdrawRawAsync(accountId, """{"amount":"2.00"}""", ("If-Match", ifMatch));
 
-        await TellerExtensions.ExpectValidationError(response, "If-Match");
+        await ApiCases.ExpectValidationError(response, "If-Match");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 

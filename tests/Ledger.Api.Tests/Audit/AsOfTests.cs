@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Audit;
 

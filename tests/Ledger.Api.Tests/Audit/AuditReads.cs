@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Http;
-using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -14,8 +14,6 @@ public static class AuditReads
 {
     /// <summary>The format of every <c>occurredAt</c> (docs/audit.md, rule 7).</summary>
     public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-
-    public const string CorrelationHeader = "X-Correlation-Id";
 
     /// <summary>The resolution of recorded event times.</summary>
     public static readonly TimeSpan Microsecond = TimeSpan.FromTicks(10);
@@ -64,35 +62,11 @@ public static class AuditReads
     public static string? NextCursor(JsonElement page) =>
         page.TryGetProperty("nextCursor", out var cursor) && cursor.ValueKind != JsonValueKind.Null ? cursor.GetString() : null;
 
-    /// <summary>A deposit or withdrawal with optional reference and correlation id; returns the account view after it.</summary>
-    public static async Task<JsonElement> MoveAsync(this Teller teller, string kind, Guid accountId, string amount, string? reference = null,
-        string? correlationId = null)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        var headers = correlationId is null ? [] : new[] { (CorrelationHeader, correlationId) };
-        var body = reference is null ? TellerExtensions.Json(new { amount }) : TellerExtensions.Json(new { amount, reference });
-        using var response = await teller.PostJsonAsync($"/api/v1/accounts/{accountId}/{kind}", body, headers);
-        return await Teller.Expect(response, HttpStatusCode.OK);
-    }
-
-    public static Task<JsonElement> DepositAsync(this Teller teller, Guid accountId, string amount, string? reference = null,
-        string? correlationId = null) => teller.MoveAsync("deposits", accountId, amount, reference, correlationId);
-
-    public static Task<JsonElement> WithdrawAsync(this Teller teller, Guid accountId, string amount, string? reference = null) =>
-        teller.MoveAsync("withdrawals", accountId, amount, reference);
-
-    public static async Task<JsonElement> TransferAsync(this Teller teller, Guid fromAccountId, Guid toAccountId, string amount, string? reference)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        using var response = await teller.TransferRawAsync(new { fromAccountId, toAccountId, amount, reference });
-        return await Teller.Expect(response, HttpStatusCode.Created);
-    }
-
     /// <summary>A 400 validation problem naming <paramref name="field"/>, for a GET.</summary>
     public static async Task<JsonElement> ExpectValidationErrorAsync(this Teller teller, string path, string field)
     {
         using var response = await teller.GetAsync(path);
-        return await TellerExtensions.ExpectValidationError(response, field);
+        return await ApiCases.ExpectValidationError(response, field);
     }
 
     public static async Task<JsonElement> ExpectProblemAsync(this Teller teller, string path, HttpStatusCode status, string type)

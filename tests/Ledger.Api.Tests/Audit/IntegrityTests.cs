@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Api.Tests.Audit;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Audit;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Http;
 
@@ -16,9 +17,9 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     [InlineData("withdrawals")]
     public async Task EmptyUuidAsAccountInPath_IsRejectedAndNamed(string movement)
     {
-        using var response = await _teller.PostJsonAsync($"{TellerExtensions.AccountsPath}/{Guid.Empty}/{movement}", """{"amount":"1.00"}""");
+        using var response = await _teller.PostJsonAsync($"{Teller.AccountsPath}/{Guid.Empty}/{movement}", """{"amount":"1.00"}""");
 
-        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "accountId");
+        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "accountId");
         problem.ShouldBeCompleteProblem(400);
     }
 
@@ -34,7 +35,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId = ids["fromAccountId"], toAccountId = ids["toAccountId"], amount = "1" });
 
-        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, field);
+        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, field);
         (await _teller.StateAsync(fromAccountId)).Should().Be(("10.00", 2L));
     }
 
@@ -43,7 +44,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenFundedAccountAsync("10.00");
 
-        using var response = await _teller.GetAsync($"{TellerExtensions.AccountsPath}/{accountId}/statement?from=0001-01-01T00:00:00Z");
+        using var response = await _teller.GetAsync($"{Teller.AccountsPath}/{accountId}/statement?from=0001-01-01T00:00:00Z");
 
         var statement = await Teller.Expect(response, HttpStatusCode.OK);
         statement.GetProperty("openingBalance").GetDecimal().Should().Be(0m);
@@ -62,7 +63,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenFundedAccountAsync("10.00");
 
-        using var response = await _teller.GetAsync($"{TellerExtensions.AccountsPath}/{accountId}/{query}".Replace("/?", "?", StringComparison.Ordinal));
+        using var response = await _teller.GetAsync($"{Teller.AccountsPath}/{accountId}/{query}".Replace("/?", "?", StringComparison.Ordinal));
 
         ((int)response.StatusCode).Should().BeOneOf([200, 400, 404], await response.Content.ReadAsStringAsync());
     }
@@ -89,7 +90,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, body);
 
-        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         problem.ShouldBeCompleteProblem(400);
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
@@ -104,9 +105,9 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
 
-        using var response = await _teller.DepositRawAsync(accountId, TellerExtensions.Json(new { amount = "1.00", reference = $"Invoice{character}42" }));
+        using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1.00", reference = $"Invoice{character}42" }));
 
-        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "reference");
+        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -118,7 +119,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = $"Ada{character}Lovelace", currency = "EUR" });
 
-        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
+        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
     }
 
     [Fact]
@@ -143,7 +144,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
         using var content = new ByteArrayContent(encoding.GetBytes(body));
         content.Headers.ContentType = contentType is null ? null : MediaTypeHeaderValue.Parse(contentType);
 
-        using var response = await _teller.Http.PostAsync(new Uri(TellerExtensions.AccountsPath, UriKind.Relative), content);
+        using var response = await _teller.Http.PostAsync(new Uri(Teller.AccountsPath, UriKind.Relative), content);
 
         var problem = await Teller.ExpectProblem(response, HttpStatusCode.UnsupportedMediaType, ProblemTypes.UnsupportedMediaType);
         problem.ShouldBeCompleteProblem(415);
@@ -158,7 +159,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
         using var content = new StringContent("""{"owner":"Ada","currency":"EUR"}""", Encoding.UTF8);
         content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
 
-        using var response = await _teller.Http.PostAsync(new Uri(TellerExtensions.AccountsPath, UriKind.Relative), content);
+        using var response = await _teller.Http.PostAsync(new Uri(Teller.AccountsPath, UriKind.Relative), content);
 
         await Teller.Expect(response, HttpStatusCode.Created);
     }

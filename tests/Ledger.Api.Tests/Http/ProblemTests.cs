@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Http;
 
@@ -18,7 +19,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
     [InlineData("{'owner':'Ada','currency':'EUR'}")]
     public async Task MalformedJson_IsMalformedRequest(string body)
     {
-        using var response = await _teller.PostJsonAsync(TellerExtensions.AccountsPath, body);
+        using var response = await _teller.PostJsonAsync(Teller.AccountsPath, body);
 
         var problem = await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, ProblemTypes.MalformedRequest);
         problem.ShouldBeCompleteProblem(400);
@@ -30,7 +31,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
     [InlineData("null")]
     public async Task MissingBody_IsMalformedRequest(string body)
     {
-        using var response = await _teller.PostJsonAsync(TellerExtensions.AccountsPath, body);
+        using var response = await _teller.PostJsonAsync(Teller.AccountsPath, body);
 
         var problem = await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, ProblemTypes.MalformedRequest);
         problem.ShouldBeCompleteProblem(400);
@@ -58,15 +59,15 @@ public sealed class ProblemTests(LedgerApiFactory factory)
         var otherAccountId = await _teller.OpenAccountAsync();
         var (path, body) = endpoint switch
         {
-            "accounts" => (TellerExtensions.AccountsPath, """{"owner":"Ada","currency":"EUR","nickname":"A"}"""),
-            "transfers" => (TellerExtensions.TransfersPath,
+            "accounts" => (Teller.AccountsPath, """{"owner":"Ada","currency":"EUR","nickname":"A"}"""),
+            "transfers" => (Teller.TransfersPath,
                 $$"""{"fromAccountId":"{{accountId}}","toAccountId":"{{otherAccountId}}","amount":"1","nickname":"A"}"""),
-            _ => ($"{TellerExtensions.AccountsPath}/{accountId}/{endpoint}", """{"amount":"1","nickname":"A"}"""),
+            _ => ($"{Teller.AccountsPath}/{accountId}/{endpoint}", """{"amount":"1","nickname":"A"}"""),
         };
 
         using var response = await _teller.PostJsonAsync(path, body);
 
-        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "nickname");
+        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "nickname");
         problem.ShouldBeCompleteProblem(400);
         (await _teller.StateAsync(accountId)).Should().Be(("10.00", 2L));
         (await _teller.StateAsync(otherAccountId)).Should().Be(("0.00", 1L));
@@ -80,9 +81,9 @@ public sealed class ProblemTests(LedgerApiFactory factory)
     [InlineData("""{"accountId":"not-a-uuid","owner":"Ada","currency":"EUR"}""", "accountId")]
     public async Task WrongJsonTypeForAccountField_IsRejectedAndNamed(string body, string field)
     {
-        using var response = await _teller.PostJsonAsync(TellerExtensions.AccountsPath, body);
+        using var response = await _teller.PostJsonAsync(Teller.AccountsPath, body);
 
-        var problem = await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         problem.ShouldBeCompleteProblem(400);
     }
 
@@ -102,10 +103,10 @@ public sealed class ProblemTests(LedgerApiFactory factory)
         };
         ids[field] = "abc";
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath,
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"transferId":"{{ids["transferId"]}}","fromAccountId":"{{ids["fromAccountId"]}}","toAccountId":"{{ids["toAccountId"]}}","amount":"1"}""");
 
-        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         (await _teller.StateAsync(fromAccountId)).Should().Be(("10.00", 2L));
     }
 
@@ -116,7 +117,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"1","reference":5}""");
 
-        await TellerExtensions.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "reference");
+        await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -128,7 +129,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
     {
         using var content = new StringContent("""{"owner":"Ada","currency":"EUR"}""", Encoding.UTF8, mediaType);
 
-        using var response = await _teller.Http.PostAsync(new Uri(TellerExtensions.AccountsPath, UriKind.Relative), content);
+        using var response = await _teller.Http.PostAsync(new Uri(Teller.AccountsPath, UriKind.Relative), content);
 
         var body = await Teller.Expect(response, HttpStatusCode.UnsupportedMediaType);
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
@@ -167,13 +168,13 @@ public sealed class ProblemTests(LedgerApiFactory factory)
             case "validation-error":
                 return await _teller.OpenAccountRawAsync(new { owner = "Ada", currency = "eur" });
             case "malformed-request":
-                return await _teller.PostJsonAsync(TellerExtensions.AccountsPath, "{");
+                return await _teller.PostJsonAsync(Teller.AccountsPath, "{");
             case "malformed-if-match":
                 return await _teller.DepositRawAsync(accountId, """{"amount":"1"}""", ("If-Match", "garbage"));
             case "account-not-found":
                 return await _teller.DepositRawAsync(Guid.NewGuid(), """{"amount":"1"}""");
             case "transfer-not-found":
-                return await _teller.GetAsync($"{TellerExtensions.TransfersPath}/{Guid.NewGuid()}");
+                return await _teller.GetAsync($"{Teller.TransfersPath}/{Guid.NewGuid()}");
             case "account-already-exists":
                 // The funded account exists under this id with another owner.
                 return await _teller.OpenAccountRawAsync(new { accountId, owner = "Grace", currency = "EUR" });

@@ -1,7 +1,6 @@
 using System.Net;
 using Ledger.Api.Tests.Audit;
 using Ledger.Api.Tests.Http;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
 using Npgsql;
@@ -145,7 +144,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             var from = euro[i % 3];
             var to = euro[(i + 1 + (i / 3 % 2)) % 3];
             using var response = i % 4 == 0
-                ? await _teller.DepositRawAsync(to, TellerExtensions.Json(new { amount = "5.00" }))
+                ? await _teller.DepositRawAsync(to, Teller.Json(new { amount = "5.00" }))
                 : await _teller.TransferRawAsync(new { fromAccountId = from, toAccountId = to, amount = $"{random.Next(1, 50)}.00" });
             response.StatusCode.Should().BeOneOf(HttpStatusCode.OK, HttpStatusCode.Created, HttpStatusCode.UnprocessableEntity);
         }));

@@ -49,27 +49,11 @@ public sealed class ProjectionsFixture : IDisposable
         return rows;
     }
 
-    public async Task ExecuteAsync(string sql, params object[] parameters)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
+    public string ConnectionString => Factory.ConnectionString;
 
-        await command.ExecuteNonQueryAsync();
-    }
+    public Task ExecuteAsync(string sql, params object[] parameters) => Sql.ExecuteAsync(ConnectionString, sql, parameters);
 
-    public async Task<T> ScalarAsync<T>(string sql, params object[] parameters)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return (T)(await command.ExecuteScalarAsync())!;
-    }
+    public Task<T> ScalarAsync<T>(string sql, params object[] parameters) => Sql.ScalarAsync<T>(ConnectionString, sql, parameters);
 
     /// <summary>Starts a rebuild over HTTP and returns the Location to follow it at.</summary>
     public async Task<Uri> StartRebuildAsync(string name)

@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Ledger.Api.Tests.Audit;
 using Ledger.Api.Tests.Http;
-using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Projections;
 
@@ -123,7 +123,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     public async Task BadParameters_AreValidationErrors(string path, string field)
     {
         using var response = await _teller.GetAsync(path);
-        await TellerExtensions.ExpectValidationError(response, field);
+        await ApiCases.ExpectValidationError(response, field);
     }
 
     [Theory]
@@ -139,7 +139,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     {
         using var response = await _teller.GetAsync(path);
 
-        var problem = await TellerExtensions.ExpectValidationError(response, field);
+        var problem = await ApiCases.ExpectValidationError(response, field);
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });

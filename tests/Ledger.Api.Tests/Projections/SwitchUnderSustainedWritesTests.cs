@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using Ledger.Api.Tests.Audit;
 using Ledger.Api.Tests.Http;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Projections;

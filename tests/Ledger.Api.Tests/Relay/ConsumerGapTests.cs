@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.AuditLog;
 using Ledger.Contracts;
 using Ledger.Messaging;

@@ -51,7 +51,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
     {
         using var response = await _teller.GetAsync($"/api/v1/fraud/alerts?{query}");
 
-        var problem = await TellerExtensions.ExpectValidationError(response, field);
+        var problem = await ApiCases.ExpectValidationError(response, field);
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });

@@ -1,6 +1,5 @@
 using System.Text;
 using Confluent.Kafka;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.Contracts;
 using Ledger.Development.Kafka;
 using Ledger.Testing;
@@ -90,30 +89,9 @@ public static class EventStoreRows
         return result;
     }
 
-    public static async Task ExecuteAsync(string connectionString, string sql, params object[] values)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var value in values)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
-        }
-
-        await command.ExecuteNonQueryAsync();
-    }
-
-    public static async Task<long> ScalarAsync(string connectionString, string sql)
-    {
-        await using var connection = new NpgsqlConnection(connectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     /// <summary>The highest committed sequence number, read straight from the event store.</summary>
     public static Task<long> HeadAsync(string connectionString) =>
-        ScalarAsync(connectionString, "select coalesce(max(seq_id), 0) from ledger.mt_events");
+        Sql.ScalarAsync<long>(connectionString, "select coalesce(max(seq_id), 0) from ledger.mt_events");
 
     public static string NewDatabase() => PostgresServer.CreateDatabase();
 }

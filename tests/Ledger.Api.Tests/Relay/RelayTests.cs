@@ -1,7 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.Contracts;
 using Ledger.Domain.Accounts;
 using Ledger.Testing;
@@ -99,7 +98,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         }
 
         // The messages are on the topic but the checkpoint is lost: exactly the state of a crash between the two.
-        await EventStoreRows.ExecuteAsync(database, "update ledger.mt_event_progression set last_seq_id = 0 where name = 'KafkaRelay:All'");
+        await Sql.ExecuteAsync(database, "update ledger.mt_event_progression set last_seq_id = 0 where name = 'KafkaRelay:All'");
         await using var second = new RelayHost(Bootstrap, database, relayEnabled: true);
         await second.Teller.DepositAsync(alice, 99);
         var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
@@ -305,8 +304,8 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
 
         // A crash loses the sequence numbers PostgreSQL had logged ahead: the sequence jumps past numbers no event will take.
         var head = await EventStoreRows.HeadAsync(database);
-        await EventStoreRows.ExecuteAsync(database, "select setval('ledger.mt_events_sequence', $1)", head + 7);
-        await Eventually.HoldsAsync(async () => await EventStoreRows.ScalarAsync(database,
+        await Sql.ExecuteAsync(database, "select setval('ledger.mt_events_sequence', $1)", head + 7);
+        await Eventually.HoldsAsync(async () => await Sql.ScalarAsync<long>(database,
                 "select coalesce(max(last_seq_id), 0) from ledger.mt_event_progression where name = 'HighWaterMark'") > head,
             "Marten's daemon to move its high-water mark past the burnt numbers", TimeSpan.FromSeconds(60));
 

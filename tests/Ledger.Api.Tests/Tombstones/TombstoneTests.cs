@@ -1,6 +1,6 @@
 using System.Net;
 using Ledger.Api.Tests.Http;
-using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Tombstones;
 
@@ -23,13 +23,13 @@ public sealed class TombstoneTests(TombstonesFixture fixture)
     public async Task ConcurrentIdenticalAccountCreation_BothSucceedAndTheTombstoneIsPassed()
     {
         var before = await fixture.TombstonesAsync();
-        var body = TellerExtensions.Json(new { accountId = Guid.NewGuid(), owner = "Grace Hopper", currency = "EUR" });
+        var body = Teller.Json(new { accountId = Guid.NewGuid(), owner = "Grace Hopper", currency = "EUR" });
         Task<HttpResponseMessage> first, second;
         await using (var held = await HeldEventsTable.TakeAsync(fixture.ConnectionString))
         {
             // Both requests get past the existence check and reserve a sequence number; one then loses the race to the stream.
-            first = _teller.PostJsonAsync(TellerExtensions.AccountsPath, body);
-            second = _teller.PostJsonAsync(TellerExtensions.AccountsPath, body);
+            first = _teller.PostJsonAsync(Teller.AccountsPath, body);
+            second = _teller.PostJsonAsync(Teller.AccountsPath, body);
             await held.WaitForWaitersAsync(2);
         }
 
@@ -83,7 +83,7 @@ public sealed class TombstoneTests(TombstonesFixture fixture)
         await using (var held = await HeldEventsTable.TakeAsync(fixture.ConnectionString))
         {
             using var timeout = new CancellationTokenSource();
-            var deposit = _teller.Http.PostAsync(new Uri($"{TellerExtensions.AccountsPath}/{accountId}/deposits", UriKind.Relative),
+            var deposit = _teller.Http.PostAsync(new Uri($"{Teller.AccountsPath}/{accountId}/deposits", UriKind.Relative),
                 new StringContent("""{"amount":"5.00"}""", System.Text.Encoding.UTF8, "application/json"), timeout.Token);
             await held.WaitForWaitersAsync(1);
             await timeout.CancelAsync();

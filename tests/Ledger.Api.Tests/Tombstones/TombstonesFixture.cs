@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ledger.Api.Tests.Infrastructure;
 using Ledger.Api.Tests.Relay;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
@@ -36,15 +35,9 @@ public sealed class TombstonesFixture : IDisposable
         _kafka.Dispose();
     }
 
-    public async Task<long> ScalarAsync(string sql)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
+    public Task<long> TombstonesAsync() => Sql.ScalarAsync<long>(ConnectionString, "select count(*) from ledger.mt_events where type = 'tombstone'");
 
-    public Task<long> TombstonesAsync() => ScalarAsync("select count(*) from ledger.mt_events where type = 'tombstone'");
-
-    public Task<long> HeadAsync() => ScalarAsync("select coalesce(max(seq_id), 0) from ledger.mt_events");
+    public Task<long> HeadAsync() => Sql.ScalarAsync<long>(ConnectionString, "select coalesce(max(seq_id), 0) from ledger.mt_events");
 
     public async Task<JsonElement> GetAsync(string path)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Transfers;
 
@@ -39,7 +40,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
         var fromAccountId = await _teller.OpenFundedAccountAsync("10.00");
         var toAccountId = await _teller.OpenAccountAsync();
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath,
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":2.5}""");
 
         var receipt = await Teller.Expect(response, HttpStatusCode.Created);
@@ -222,12 +223,12 @@ public sealed class TransferTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenFundedAccountAsync("10.00");
         var body = missing == "fromAccountId"
-            ? TellerExtensions.Json(new { toAccountId = accountId, amount = "1" })
-            : TellerExtensions.Json(new { fromAccountId = accountId, amount = "1" });
+            ? Teller.Json(new { toAccountId = accountId, amount = "1" })
+            : Teller.Json(new { fromAccountId = accountId, amount = "1" });
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath, body);
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath, body);
 
-        await TellerExtensions.ExpectValidationError(response, missing);
+        await ApiCases.ExpectValidationError(response, missing);
         (await _teller.StateAsync(accountId)).Should().Be(("10.00", 2L));
     }
 
@@ -239,32 +240,32 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { transferId = Guid.Empty, fromAccountId, toAccountId, amount = "1" });
 
-        await TellerExtensions.ExpectValidationError(response, "transferId");
+        await ApiCases.ExpectValidationError(response, "transferId");
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.UnreadableAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.UnreadableAmounts), MemberType = typeof(ApiCases))]
     public async Task UnreadableAmount_IsRejected(string amount)
     {
         var (fromAccountId, toAccountId) = await OpenPairAsync("5000.00");
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath,
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "5000.00");
     }
 
     [Theory]
-    [MemberData(nameof(TellerExtensions.NonPositiveAmounts), MemberType = typeof(TellerExtensions))]
+    [MemberData(nameof(ApiCases.NonPositiveAmounts), MemberType = typeof(ApiCases))]
     public async Task NonPositiveAmount_IsRejected(string amount)
     {
         var (fromAccountId, toAccountId) = await OpenPairAsync("10.00");
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath,
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "10.00");
     }
 
@@ -275,10 +276,10 @@ public sealed class TransferTests(LedgerApiFactory factory)
     {
         var (fromAccountId, toAccountId) = await OpenPairAsync("100.00");
 
-        using var response = await _teller.PostJsonAsync(TellerExtensions.TransfersPath,
+        using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "100.00");
     }
 
@@ -302,7 +303,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId, toAccountId, amount = "1000000000000.01" });
 
-        await TellerExtensions.ExpectValidationError(response, "amount");
+        await ApiCases.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "0.00", fromVersion: 1);
     }
 
@@ -317,7 +318,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         receipt.GetProperty("amount").GetRawText().Should().Be("5");
         receipt.GetProperty("fromBalance").GetRawText().Should().Be("5");
-        await TellerExtensions.ExpectValidationError(fraction, "amount");
+        await ApiCases.ExpectValidationError(fraction, "amount");
         (await _teller.StateAsync(toAccountId)).Should().Be(("5", 2L));
     }
 
@@ -350,7 +351,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId, toAccountId, amount = "1", reference = new string('r', 141) });
 
-        await TellerExtensions.ExpectValidationError(response, "reference");
+        await ApiCases.ExpectValidationError(response, "reference");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "10.00");
     }
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Http;
 
@@ -21,12 +21,12 @@ public static class ProblemTypes
     public const string UnsupportedMediaType = "/problems/unsupported-media-type";
 }
 
-/// <summary>Raw-request helpers for the HTTP tests: bodies are sent exactly as written, so malformed input stays malformed.</summary>
-public static partial class TellerExtensions
+/// <summary>
+/// What the HTTP tests share beyond the <see cref="Teller"/>: bad inputs as theory data, and checks of the bodies the API
+/// promises (problems, timestamps).
+/// </summary>
+public static partial class ApiCases
 {
-    public const string AccountsPath = "/api/v1/accounts";
-    public const string TransfersPath = "/api/v1/transfers";
-
     /// <summary>Amounts that are neither a JSON number nor a string holding a plain decimal.</summary>
     public static TheoryData<string> UnreadableAmounts => new()
     {
@@ -38,67 +38,6 @@ public static partial class TellerExtensions
 
     /// <summary>If-Match values that are not one quoted positive version.</summary>
     public static TheoryData<string> MalformedIfMatches => new() { "garbage", "1", "\"abc\"", "\"0\"", "\"-1\"", "\"\"" };
-
-    public static string Json(object body) => JsonSerializer.Serialize(body);
-
-    public static Task<HttpResponseMessage> OpenAccountRawAsync(this Teller teller, object body)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        return teller.PostJsonAsync(AccountsPath, Json(body));
-    }
-
-    public static Task<HttpResponseMessage> DepositRawAsync(this Teller teller, Guid accountId, string json, params (string Name, string Value)[] headers)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        return teller.PostJsonAsync($"{AccountsPath}/{accountId}/deposits", json, headers);
-    }
-
-    public static Task<HttpResponseMessage> WithdrawRawAsync(this Teller teller, Guid accountId, string json, params (string Name, string Value)[] headers)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        return teller.PostJsonAsync($"{AccountsPath}/{accountId}/withdrawals", json, headers);
-    }
-
-    public static async Task<JsonElement> WithdrawAsync(this Teller teller, Guid accountId, object amount)
-    {
-        using var response = await teller.WithdrawRawAsync(accountId, Json(new { amount }));
-        return await Teller.Expect(response, HttpStatusCode.OK);
-    }
-
-    public static Task<HttpResponseMessage> TransferRawAsync(this Teller teller, object body)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        return teller.PostJsonAsync(TransfersPath, Json(body));
-    }
-
-    public static async Task<JsonElement> TransferAsync(this Teller teller, Guid fromAccountId, Guid toAccountId, object amount)
-    {
-        using var response = await teller.TransferRawAsync(new { fromAccountId, toAccountId, amount });
-        return await Teller.Expect(response, HttpStatusCode.Created);
-    }
-
-    public static Task<HttpResponseMessage> GetAsync(this Teller teller, string path)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        return teller.Http.GetAsync(new Uri(path, UriKind.Relative));
-    }
-
-    /// <summary>Opens an account and credits it, returning its id.</summary>
-    public static async Task<Guid> OpenFundedAccountAsync(this Teller teller, object deposit, string currency = "EUR", decimal overdraftLimit = 0)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        var accountId = await teller.OpenAccountAsync(currency, overdraftLimit);
-        await teller.DepositAsync(accountId, deposit);
-        return accountId;
-    }
-
-    /// <summary>The account's balance exactly as the API wrote it (with the currency's digits) and its version.</summary>
-    public static async Task<(string Balance, long Version)> StateAsync(this Teller teller, Guid accountId)
-    {
-        ArgumentNullException.ThrowIfNull(teller);
-        var view = await teller.GetAccountAsync(accountId);
-        return (view.GetProperty("balance").GetRawText(), view.GetProperty("version").GetInt64());
-    }
 
     /// <summary>A 400 validation problem naming <paramref name="field"/> in <c>errors</c> with at least one message.</summary>
     public static Task<JsonElement> ExpectValidationError(HttpResponseMessage response, string field) =>
@@ -138,4 +77,18 @@ public static partial class TellerExtensions
 
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$", RegexOptions.CultureInvariant)]
     private static partial Regex Rfc3339Utc();
+}
+
+public static class AccountViewJson
+{
+    /// <summary>
+    /// A read's account view without its <c>sequence</c>: command responses carry the stream version only (the global
+    /// sequence is assigned while they commit), so this is what a command's response must equal.
+    /// </summary>
+    public static string WithoutSequence(this JsonElement view)
+    {
+        var copy = System.Text.Json.Nodes.JsonNode.Parse(view.GetRawText())!.AsObject();
+        copy.Remove("sequence").Should().BeTrue("a read of an account reports the sequence it reflects");
+        return copy.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
 }

@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+
+namespace Ledger.Testing;
+
+/// <summary>
+/// A teller's HTTP client: arranges state through the public API, never through inserts. The <c>Raw</c> calls send bodies
+/// exactly as written, so malformed input stays malformed; the others expect success and return the response body.
+/// </summary>
+public sealed class Teller(HttpClient http)
+{
+    public const string AccountsPath = "/api/v1/accounts";
+    public const string TransfersPath = "/api/v1/transfers";
+    public const string CorrelationHeader = "X-Correlation-Id";
+
+    public HttpClient Http { get; } = http;
+
+    public static string Json(object body) => JsonSerializer.Serialize(body);
+
+    public async Task<Guid> OpenAccountAsync(string currency = "EUR", decimal overdraftLimit = 0, string owner = "Ada Lovelace")
+    {
+        using var response = await OpenAccountRawAsync(new { owner, currency, overdraftLimit });
+        var body = await Expect(response, HttpStatusCode.Created);
+        return body.GetProperty("accountId").GetGuid();
+    }
+
+    /// <summary>Opens an account and credits it, returning its id.</summary>
+    public async Task<Guid> OpenFundedAccountAsync(object deposit, string currency = "EUR", decimal overdraftLimit = 0)
+    {
+        var accountId = await OpenAccountAsync(currency, overdraftLimit);
+        await DepositAsync(accountId, deposit);
+        return accountId;
+    }
+
+    /// <summary>A deposit with an optional reference and correlation id; returns the account view after it.</summary>
+    public async Task<JsonElement> DepositAsync(Guid accountId, object amount, string? reference = null, string? correlationId = null)
+    {
+        var headers = correlationId is null ? [] : new[] { (CorrelationHeader, correlationId) };
+        using var response = await DepositRawAsync(accountId, Json(Movement(amount, reference)), headers);
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> WithdrawAsync(Guid accountId, object amount, string? reference = null)
+    {
+        using var response = await WithdrawRawAsync(accountId, Json(Movement(amount, reference)));
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> TransferAsync(Guid fromAccountId, Guid toAccountId, object amount, string? reference = null)
+    {
+        using var response = await TransferRawAsync(reference is null
+            ? new { fromAccountId, toAccountId, amount }
+            : new { fromAccountId, toAccountId, amount, reference });
+        return await Expect(response, HttpStatusCode.Created);
+    }
+
+    public async Task<JsonElement> GetAccountAsync(Guid accountId)
+    {
+        using var response = await GetAsync($"{AccountsPath}/{accountId}");
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<decimal> BalanceAsync(Guid accountId) => (await GetAccountAsync(accountId)).GetProperty("balance").GetDecimal();
+
+    /// <summary>The account's balance exactly as the API wrote it (with the currency's digits) and its version.</summary>
+    public async Task<(string Balance, long Version)> StateAsync(Guid accountId)
+    {
+        var view = await GetAccountAsync(accountId);
+        return (view.GetProperty("balance").GetRawText(), view.GetProperty("version").GetInt64());
+    }
+
+    public Task<HttpResponseMessage> OpenAccountRawAsync(object body) => PostJsonAsync(AccountsPath, Json(body));
+
+    public Task<HttpResponseMessage> DepositRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync($"{AccountsPath}/{accountId}/deposits", json, headers);
+
+    public Task<HttpResponseMessage> WithdrawRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync($"{AccountsPath}/{accountId}/withdrawals", json, headers);
+
+    public Task<HttpResponseMessage> TransferRawAsync(object body) => PostJsonAsync(TransfersPath, Json(body));
+
+    public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(new Uri(path, UriKind.Relative));
+
+    public Task<HttpResponseMessage> PostJsonAsync(string path, string json, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative))
+        {
+            Content = new StringContent(json, Encoding.UTF8, "application/json"),
+        };
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return Http.SendAsync(request);
+    }
+
+    public static async Task<JsonElement> Expect(HttpResponseMessage response, HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var text = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(status, "the body was {0}", text);
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 9457 problem of the given status and type; returns its body.</summary>
+    public static async Task<JsonElement> ExpectProblem(HttpResponseMessage response, HttpStatusCode status, string type)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var body = await Expect(response, status);
+        response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
+        body.GetProperty("type").GetString().Should().Be(type);
+        body.GetProperty("status").GetInt32().Should().Be((int)status);
+        return body;
+    }
+
+    // A reference is left out rather than sent as null, as a teller's client that has none would.
+    private static object Movement(object amount, string? reference) => reference is null ? new { amount } : new { amount, reference };
+}

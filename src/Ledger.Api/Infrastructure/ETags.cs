@@ -1,6 +1,4 @@
 using System.Globalization;
-using FluentValidation;
-using FluentValidation.Results;
 
 namespace Ledger.Api.Infrastructure;
 
@@ -26,6 +24,6 @@ public static class ETags
             return version;
         }
 
-        throw new ValidationException([new ValidationFailure("If-Match", "'If-Match' must be one quoted account version, such as \"3\".")]);
+        throw Invalid.Parameter("If-Match", "'If-Match' must be one quoted account version, such as \"3\".");
     }
 }

@@ -265,9 +265,7 @@ public sealed class IdempotencyFilter(IdempotencyStore store, IdempotencyScope s
         var key = values.ToString();
         if (values.Count != 1 || key.Length is 0 or > IdempotencyOptions.KeyLengthMax || !key.All(c => c is >= ' ' and <= '~'))
         {
-            throw new FluentValidation.ValidationException([
-                new FluentValidation.Results.ValidationFailure(KeyHeader, $"'{KeyHeader}' must be 1 to {IdempotencyOptions.KeyLengthMax} printable ASCII characters."),
-            ]);
+            throw Invalid.Parameter(KeyHeader, $"'{KeyHeader}' must be 1 to {IdempotencyOptions.KeyLengthMax} printable ASCII characters.");
         }
 
         var command = http.GetEndpoint()?.Metadata.GetMetadata<IdempotentCommand>()

@@ -100,8 +100,8 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
     private static bool IsTimeout(Exception exception) => ExceptionChain.Of(exception).Any(current => current is TimeoutException);
 
     /// <summary>PostgreSQL rolled the transaction back to resolve a lock conflict (40P01, 55P03): nothing was written.</summary>
-    private static bool IsLockConflict(Exception exception) => ExceptionChain.Of(exception)
-        .Any(current => current is PostgresException { SqlState: PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.LockNotAvailable });
+    private static bool IsLockConflict(Exception exception) =>
+        ExceptionChain.HasSqlState(exception, PostgresErrorCodes.DeadlockDetected) || ExceptionChain.HasSqlState(exception, PostgresErrorCodes.LockNotAvailable);
 
     private static ProblemKind KindOf(Rejection rejection) => rejection switch
     {

@@ -11,7 +11,7 @@ public static class DatabaseAvailability
         // 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now (starting or recovering), 08xxx connection exceptions.
         PostgresException postgres => postgres.SqlState is "57P01" or "57P02" or "57P03" || postgres.SqlState.StartsWith("08", StringComparison.Ordinal),
         // A refused connection, or a server that vanished mid-conversation.
-        NpgsqlException { InnerException: SocketException or IOException or EndOfStreamException } => true,
+        NpgsqlException { InnerException: IOException or EndOfStreamException } => true,
         SocketException => true,
         _ => false,
     });

@@ -142,7 +142,7 @@ public sealed partial class EmbeddedPostgres : IDisposable
     {
         lock (_restartGate)
         {
-            if (Volatile.Read(ref _disposed) != 0 ||
+            if (Volatile.Read(ref _disposed) != 0 || PostmasterIsAlive(DataDirectory) ||
                 Run(_binaries.PgCtl, ["status", "-D", DataDirectory], CommandTimeoutSeconds, asPostgres: true).ExitCode == 0)
             {
                 return false;
@@ -153,6 +153,32 @@ public sealed partial class EmbeddedPostgres : IDisposable
             _ownsServer = true;
             File.WriteAllText(OwnerFile(DataDirectory), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             return true;
+        }
+    }
+
+    /// <summary>
+    /// The cheap check a watchdog makes every few seconds: the process named on line 1 of <c>postmaster.pid</c> still
+    /// exists and has not died. False when that cannot be told (no file, no access), and <c>pg_ctl status</c> then decides.
+    /// </summary>
+    private static bool PostmasterIsAlive(string dataDirectory)
+    {
+        try
+        {
+            var pidLine = File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).FirstOrDefault();
+            if (!int.TryParse(pidLine, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || !File.Exists($"/proc/{pid}/stat"))
+            {
+                return false;
+            }
+
+            // A killed postmaster nobody has reaped yet still has a /proc entry, in state Z (zombie) or X (dead).
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var close = stat.LastIndexOf(')');
+            var state = close >= 0 && close + 2 < stat.Length ? stat[close + 2] : default;
+            return state is not ('Z' or 'X' or default(char));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using JasperFx.Events;
+using Ledger.EventStore;
 using Ledger.Messaging.Consumers;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -22,9 +23,6 @@ public sealed record RepublishResult(long FromSequence, long ToSequence, long Pu
 public sealed class RelayRepublisher(IDocumentStore store, EventPublisher publisher, ConsumerGapStore gaps, IOptions<KafkaOptions> options,
     TimeProvider clock)
 {
-    /// <summary>The event type Marten writes for sequence numbers an append reserved and then abandoned.</summary>
-    public const string TombstoneType = "tombstone";
-
     public async Task<RepublishResult> RepublishAsync(long fromSequence, long? toSequence, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fromSequence, 1);
@@ -34,7 +32,7 @@ public sealed class RelayRepublisher(IDocumentStore store, EventPublisher publis
         for (var next = fromSequence; next <= to;)
         {
             var page = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence >= next && e.Sequence <= to && e.EventTypeName != TombstoneType)
+                .Where(e => e.Sequence >= next && e.Sequence <= to && e.EventTypeName != Tombstones.TypeName)
                 .OrderBy(e => e.Sequence)
                 .Take(options.Value.RelayPageSize)
                 .ToListAsync(cancellationToken);

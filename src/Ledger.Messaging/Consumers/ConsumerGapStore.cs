@@ -55,7 +55,6 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     private const string Columns =
         "id, consumer_group, topic, partition, first_offset, last_offset, after_sequence, before_sequence, detected_at, repaired_at, repaired_by";
 
-
     private volatile bool _schemaReady;
 
     /// <summary>Table <c>ledger_consumers.gaps</c>, registered with the ledger's Marten store and created from here by <see cref="ConsumerTables"/>.</summary>

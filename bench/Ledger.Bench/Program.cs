@@ -4,6 +4,7 @@ using Ledger.Development.Postgres;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
+using Ledger.EventStore.Projections;
 using Marten;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -31,7 +32,7 @@ var reads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) :
 var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
 using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true, Durable = false },
     NullLogger.Instance);
-using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString));
+using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
 await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
 await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
 var audit = new AuditQueries(dataSource);

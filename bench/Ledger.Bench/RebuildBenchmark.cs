@@ -18,7 +18,7 @@ internal static class RebuildBenchmark
         var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
         using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true },
             NullLogger.Instance);
-        using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString));
+        using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
         await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
         await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
         var serializer = store.Options.Serializer();
@@ -27,7 +27,7 @@ internal static class RebuildBenchmark
             Console.WriteLine($"# Rebuild throughput, {Environment.ProcessorCount} cores, PostgreSQL {connection.PostgreSqlVersion}");
         }
 
-        var seed = await new HistorySeeder(dataSource, serializer, TimeProvider.System)
+        var seed = await new HistorySeeder(dataSource, serializer, TimeProvider.System, ProjectionCatalog.Ledger)
             .WriteAsync(new HistoryOptions(accounts, transfers, Seed: 1), progress: null, CancellationToken.None);
         Console.WriteLine($"seeded {seed.Accounts:N0} accounts, {seed.Events:N0} events ({seed.Transfers:N0} transfers, " +
                           $"{seed.Rejected:N0} commands refused) in {seed.Elapsed.TotalSeconds:F1} s ({seed.EventsPerSecond:N0} events/s)");
@@ -36,8 +36,8 @@ internal static class RebuildBenchmark
         Console.WriteLine("|---|---|---:|---:|---:|---:|");
 
         var rebuilder = new ProjectionRebuilder(dataSource, serializer, TimeProvider.System);
-        foreach (var (projection, kind) in ProjectionCatalog.All.Select(p => (p, RebuildKind.Rebuild))
-                     .Append((ProjectionCatalog.Find("account-entries")!, RebuildKind.Verify)))
+        foreach (var (projection, kind) in ProjectionCatalog.Ledger.All.Select(p => (p, RebuildKind.Rebuild))
+                     .Append((ProjectionCatalog.Ledger.Find("account-entries")!, RebuildKind.Verify)))
         {
             var stopwatch = Stopwatch.StartNew();
             var outcome = await rebuilder.RunAsync(Guid.NewGuid(), projection, kind, progress: null, CancellationToken.None);

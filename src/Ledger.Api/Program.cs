@@ -22,6 +22,7 @@ using Ledger.Fraud;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Marten;
@@ -59,12 +60,16 @@ var services = builder.Services;
 // Teller requests are small; anything near this size is a mistake or an attack.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.BodyBytesMax);
 
-services.AddMarten(options =>
+// The read models this host keeps, lists and rebuilds (ADR-013); the store is configured from the same catalogue.
+services.TryAddSingleton(ProjectionCatalog.Ledger);
+services.AddMarten(provider =>
     {
-        LedgerStore.Configure(options, connectionString);
+        var options = new StoreOptions();
+        LedgerStore.Configure(options, connectionString, provider.GetRequiredService<ProjectionCatalog>());
         MessagingStore.Configure(options);
         FraudStore.Configure(options);
         AuditLogStore.Configure(options);
+        return options;
     })
     .UseLightweightSessions()
     .ApplyAllDatabaseChangesOnStartup()

@@ -24,9 +24,10 @@ public static class LedgerStore
         [typeof(MoneyTransferred)] = "money_transferred",
     };
 
-    public static void Configure(StoreOptions options, string connectionString)
+    public static void Configure(StoreOptions options, string connectionString, ProjectionCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(catalog);
         options.Connection(connectionString);
         options.DatabaseSchemaName = Schema;
         options.Events.DatabaseSchemaName = Schema;
@@ -54,7 +55,7 @@ public static class LedgerStore
         options.Projections.RebuildErrors.SkipApplyErrors = false;
 
         // Every read model declares its own table and live writer (ADR-013); the async ones are kept by AsyncProjectionRunner.
-        foreach (var readModel in ProjectionCatalog.All)
+        foreach (var readModel in catalog.All)
         {
             readModel.Configure(options);
         }

@@ -5,6 +5,7 @@ using Ledger.EventStore.Transfers;
 using Ledger.Testing;
 using Marten;
 using Npgsql;
+using Ledger.EventStore.Projections;
 
 namespace Ledger.Cli.Tests;
 
@@ -110,7 +111,7 @@ public sealed class SeedTests
         var accountId = await Sql.ScalarAsync<Guid>(ledger.ConnectionString,
             "select id from ledger.mt_streams order by version desc, id limit 1");
 
-        using (var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString)))
+        using (var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString, ProjectionCatalog.Ledger)))
         {
             await using var session = store.LightweightSession();
             var events = await session.Events.FetchStreamAsync(accountId);

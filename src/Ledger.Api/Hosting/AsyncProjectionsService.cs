@@ -7,7 +7,7 @@ namespace Ledger.Api.Hosting;
 /// logged and retried with a growing pause; the position only moves with the batch's own transaction, so nothing is
 /// applied twice or skipped.
 /// </summary>
-public sealed partial class AsyncProjectionsService(AsyncProjectionRunner runner, ILogger<AsyncProjectionsService> logger) : BackgroundService
+public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, AsyncProjectionRunner runner, ILogger<AsyncProjectionsService> logger) : BackgroundService
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan FailurePauseMax = TimeSpan.FromSeconds(30);
@@ -20,7 +20,7 @@ public sealed partial class AsyncProjectionsService(AsyncProjectionRunner runner
             try
             {
                 var applied = 0;
-                foreach (var projection in ProjectionCatalog.Async)
+                foreach (var projection in catalog.Async)
                 {
                     applied += await runner.RunOnceAsync(projection, stoppingToken);
                 }

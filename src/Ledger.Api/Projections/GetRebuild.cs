@@ -9,12 +9,12 @@ public static class GetRebuildEndpoint
 {
     public sealed record Query(string Name, Guid RebuildId) : IQuery<RebuildView>;
 
-    public sealed class Handler(RebuildJournal journal) : IQueryHandler<Query, RebuildView>
+    public sealed class Handler(ProjectionCatalog catalog, RebuildJournal journal) : IQueryHandler<Query, RebuildView>
     {
         public async ValueTask<RebuildView> Handle(Query query, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(query);
-            var projection = ProjectionProblems.Find(query.Name);
+            var projection = catalog.Require(query.Name);
             var record = await journal.FindAsync(query.RebuildId, cancellationToken);
             return record is not null && record.Projection == projection.Name
                 ? RebuildView.From(record)

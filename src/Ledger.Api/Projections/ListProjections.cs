@@ -9,10 +9,10 @@ public static class ListProjectionsEndpoint
 {
     public sealed record Query : IQuery<IReadOnlyList<ProjectionStatus>>;
 
-    public sealed class Handler(NpgsqlDataSource dataSource) : IQueryHandler<Query, IReadOnlyList<ProjectionStatus>>
+    public sealed class Handler(ProjectionCatalog catalog, NpgsqlDataSource dataSource) : IQueryHandler<Query, IReadOnlyList<ProjectionStatus>>
     {
         public async ValueTask<IReadOnlyList<ProjectionStatus>> Handle(Query query, CancellationToken cancellationToken) =>
-            await ProjectionCatalog.StatusAsync(dataSource, cancellationToken);
+            await catalog.StatusAsync(dataSource, cancellationToken);
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>

@@ -13,12 +13,12 @@ public static class RebuildProjectionEndpoint
 {
     public sealed record Command(string Name) : ICommand<RebuildView>;
 
-    public sealed class Handler(ProjectionRebuilds rebuilds) : ICommandHandler<Command, RebuildView>
+    public sealed class Handler(ProjectionCatalog catalog, ProjectionRebuilds rebuilds) : ICommandHandler<Command, RebuildView>
     {
         public async ValueTask<RebuildView> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
-            var projection = ProjectionProblems.Find(command.Name);
+            var projection = catalog.Require(command.Name);
             var started = await rebuilds.TryStartAsync(projection, cancellationToken)
                           ?? throw new ProblemException(Problems.RebuildInProgress,
                               $"Projection {projection.Name} is already being rebuilt or verified; follow that run or retry when it ends.");
@@ -41,6 +41,6 @@ public static class RebuildProjectionEndpoint
 /// <summary>The projection named in a route, or the 404 that lists the names that exist.</summary>
 internal static class ProjectionProblems
 {
-    public static ReplayProjection Find(string name) => ProjectionCatalog.Find(name)
-        ?? throw new ProblemException(Problems.ProjectionNotFound, $"There is no projection '{name}'. Projections: {ProjectionCatalog.Names}.");
+    public static ReplayProjection Require(this ProjectionCatalog catalog, string name) => catalog.Find(name)
+        ?? throw new ProblemException(Problems.ProjectionNotFound, $"There is no projection '{name}'. Projections: {catalog.Names}.");
 }

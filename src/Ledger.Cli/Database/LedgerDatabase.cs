@@ -1,6 +1,7 @@
 using Ledger.AuditLog;
 using Ledger.Development.Postgres;
 using Ledger.EventStore;
+using Ledger.EventStore.Projections;
 using Ledger.Fraud;
 using Ledger.Messaging;
 using Marten;
@@ -27,6 +28,9 @@ internal sealed class LedgerDatabase : IAsyncDisposable
         Serializer = store.Options.Serializer();
     }
 
+    /// <summary>The read models the CLI lists, rebuilds and verifies: the ledger's own, as the API serves them.</summary>
+    public static ProjectionCatalog Catalog => ProjectionCatalog.Ledger;
+
     public NpgsqlDataSource DataSource { get; }
 
     /// <summary>The store configured as the API configures it, for commands that read events through Marten.</summary>
@@ -44,7 +48,7 @@ internal sealed class LedgerDatabase : IAsyncDisposable
             // missing and never changes or drops anything the API created.
             store = DocumentStore.For(options =>
             {
-                LedgerStore.Configure(options, connectionString);
+                LedgerStore.Configure(options, connectionString, Catalog);
                 MessagingStore.Configure(options);
                 FraudStore.Configure(options);
                 AuditLogStore.Configure(options);

@@ -17,7 +17,7 @@ internal static class ProjectionCommands
     public static Command Create()
     {
         var database = new DatabaseOptions();
-        var projections = new Command("projections", $"List, rebuild and verify the read models ({ProjectionCatalog.Names}).")
+        var projections = new Command("projections", $"List, rebuild and verify the read models ({LedgerDatabase.Catalog.Names}).")
         {
             CreateList(database),
             CreateRun(database, RebuildKind.Rebuild),
@@ -47,7 +47,7 @@ internal static class ProjectionCommands
 
     private static async Task<int> ListAsync(LedgerDatabase ledger, CliOutput output, CancellationToken cancellation)
     {
-        var statuses = await ProjectionCatalog.StatusAsync(ledger.DataSource, cancellation);
+        var statuses = await LedgerDatabase.Catalog.StatusAsync(ledger.DataSource, cancellation);
         if (output.IsJson)
         {
             await output.WriteJsonAsync(statuses);
@@ -83,11 +83,11 @@ internal static class ProjectionCommands
         var rebuild = kind == RebuildKind.Rebuild;
         var name = new Argument<string>("name")
         {
-            Description = $"The projection: {ProjectionCatalog.Names}.",
+            Description = $"The projection: {LedgerDatabase.Catalog.Names}.",
             HelpName = "name",
             Arity = ArgumentArity.ZeroOrOne,
         };
-        name.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, [.. ProjectionCatalog.All.Select(projection => projection.Name)]);
+        name.AcceptOnlyFromAmong(StringComparer.OrdinalIgnoreCase, [.. LedgerDatabase.Catalog.All.Select(projection => projection.Name)]);
         var all = new Option<bool>("--all")
         {
             Description = rebuild
@@ -110,7 +110,7 @@ internal static class ProjectionCommands
             {
                 result.AddError(named
                     ? $"Give a projection name or --all, not both."
-                    : $"Name a projection ({ProjectionCatalog.Names}) or use --all.");
+                    : $"Name a projection ({LedgerDatabase.Catalog.Names}) or use --all.");
             }
         });
         command.Validators.Add(database.Validate);
@@ -118,8 +118,8 @@ internal static class ProjectionCommands
         {
             var output = CliOutput.For(parseResult, parseResult.GetValue(json));
             IReadOnlyList<ReplayProjection> projections = parseResult.GetValue(all)
-                ? ProjectionCatalog.All
-                : [ProjectionCatalog.Find(parseResult.GetRequiredValue(name))!];
+                ? LedgerDatabase.Catalog.All
+                : [LedgerDatabase.Catalog.Find(parseResult.GetRequiredValue(name))!];
             return DatabaseRun.RunAsync(parseResult, database, output,
                 ledger => RunAllAsync(ledger, output, projections, kind, cancellation), cancellation);
         });

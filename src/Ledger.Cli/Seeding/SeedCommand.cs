@@ -58,7 +58,7 @@ internal static class SeedCommand
 
     private static async Task<int> SeedAsync(LedgerDatabase ledger, HistoryOptions options, CliOutput output, CancellationToken cancellation)
     {
-        var seeder = new HistorySeeder(ledger.DataSource, ledger.Serializer, TimeProvider.System);
+        var seeder = new HistorySeeder(ledger.DataSource, ledger.Serializer, TimeProvider.System, LedgerDatabase.Catalog);
         SeedSummary summary;
         try
         {

@@ -18,30 +18,50 @@ public sealed record ProjectionStatus(
 
 /// <summary>
 /// Every read model the ledger keeps, by the name analysts use. A read model is one <see cref="ReplayProjection"/> and one
-/// line here (ADR-013): the store's configuration, listing, rebuild, verification and the async runner all read this list.
+/// line in <see cref="Ledger"/> (ADR-013): the store's configuration, listing, rebuild, verification and the async runner
+/// all read the catalogue a host is given, never a list of their own.
 /// </summary>
-public static class ProjectionCatalog
+public sealed class ProjectionCatalog
 {
-    public static IReadOnlyList<ReplayProjection> All { get; } =
+    /// <summary>The ledger's read models: what the API, the workers and the CLI serve.</summary>
+    public static ProjectionCatalog Ledger { get; } = new(
     [
         new AccountProjection(),
         new AccountEntriesProjection(),
         new DailyVolumesProjection(),
         new AccountActivityProjection(),
-    ];
+    ]);
 
-    public static IEnumerable<ReplayProjection> Async => All.Where(p => p.Lifecycle == ProjectionLifecycle.Async);
+    public ProjectionCatalog(IReadOnlyList<ReplayProjection> all)
+    {
+        ArgumentNullException.ThrowIfNull(all);
+        var duplicate = all.GroupBy(p => p.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1)
+                        ?? all.GroupBy(p => p.Table, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new ArgumentException($"Two read models share '{duplicate.Key}': every name and table must be unique.", nameof(all));
+        }
 
-    public static ReplayProjection? Find(string name) =>
+        All = all;
+    }
+
+    public IReadOnlyList<ReplayProjection> All { get; }
+
+    public IEnumerable<ReplayProjection> Async => All.Where(p => p.Lifecycle == ProjectionLifecycle.Async);
+
+    public string Names => string.Join(", ", All.Select(p => p.Name));
+
+    /// <summary>This catalogue with one more read model.</summary>
+    public ProjectionCatalog With(ReplayProjection readModel) => new([.. All, readModel]);
+
+    public ReplayProjection? Find(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
-
-    public static string Names => string.Join(", ", All.Select(p => p.Name));
 
     /// <summary>
     /// Inline projections are written in the append's own transaction, so they always stand at the committed head;
     /// async ones stand at their position, and their lag counts the committed events after it (<see cref="EventStoreHead"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(NpgsqlDataSource dataSource, CancellationToken cancellation)
+    public async Task<IReadOnlyList<ProjectionStatus>> StatusAsync(NpgsqlDataSource dataSource, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         await using var connection = await dataSource.OpenConnectionAsync(cancellation);

@@ -25,7 +25,7 @@ namespace Ledger.EventStore.Seeding;
 /// that follow the sequence (the relay, the report runner) could take that range for a rolled-back hole and pass over it.
 /// Each event's <c>timestamp</c> is when the seed recorded it, as for an append; its business time is in its data.
 /// </remarks>
-public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer serializer, TimeProvider time)
+public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer serializer, TimeProvider time, ProjectionCatalog catalog)
 {
     /// <summary>Events per COPY batch: big enough to amortise a COPY, small enough to keep a few batches in memory.</summary>
     private const int ChunkEvents = 20_000;
@@ -75,7 +75,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
     {
         var rebuilder = new ProjectionRebuilder(dataSource, serializer, time);
         var outcomes = new List<RebuildOutcome>();
-        foreach (var projection in ProjectionCatalog.Async)
+        foreach (var projection in catalog.Async)
         {
             outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, progress, cancellation));
         }

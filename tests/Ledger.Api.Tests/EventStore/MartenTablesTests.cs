@@ -5,6 +5,7 @@ using Ledger.EventStore.Transfers;
 using Ledger.Testing;
 using Marten;
 using Npgsql;
+using Ledger.EventStore.Projections;
 
 namespace Ledger.Api.Tests.EventStore;
 
@@ -22,7 +23,7 @@ public sealed class MartenTablesTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _store = DocumentStore.For(options => LedgerStore.Configure(options, _connectionString));
+        _store = DocumentStore.For(options => LedgerStore.Configure(options, _connectionString, ProjectionCatalog.Ledger));
         await _store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
     }
 

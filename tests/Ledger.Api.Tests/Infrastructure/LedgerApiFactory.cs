@@ -1,6 +1,9 @@
+using Ledger.EventStore.Projections;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Infrastructure;
 
@@ -13,11 +16,15 @@ public sealed class LedgerApiFactory : WebApplicationFactory<Program>
 {
     public string ConnectionString { get; } = PostgresServer.CreateDatabase();
 
+    /// <summary>The read models the API keeps: the ledger's own unless a test adds one.</summary>
+    public ProjectionCatalog Catalog { get; init; } = ProjectionCatalog.Ledger;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
         builder.UseEnvironment("Testing");
+        builder.ConfigureTestServices(services => services.AddSingleton(Catalog));
     }
 }
 

@@ -14,7 +14,7 @@ namespace Ledger.Api.Tests.Projections;
 [Collection(ProjectionsGroup.Name)]
 public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 {
-    public static TheoryData<string> Names => new(ProjectionCatalog.All.Select(p => p.Name));
+    public static TheoryData<string> Names => new(ProjectionCatalog.Ledger.All.Select(p => p.Name));
 
     private readonly Teller _teller = fixture.Teller;
 
@@ -35,7 +35,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         rebuild.GetProperty("finishedAt").GetDateTimeOffset().Should().BeOnOrAfter(rebuild.GetProperty("startedAt").GetDateTimeOffset());
         (await fixture.RowsAsync(name)).Should().Equal(before);
         (await fixture.VerifyAsync(name)).Identical.Should().BeTrue();
-        (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Find(name)!.Table}__rebuild') is null"))
+        (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null"))
             .Should().BeTrue("the shadow table is renamed into place");
     }
 
@@ -43,7 +43,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     public async Task AfterRebuild_TheSwitchedTablesKeepServingAndTakingWrites()
     {
         var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
-        foreach (var projection in ProjectionCatalog.All)
+        foreach (var projection in ProjectionCatalog.Ledger.All)
         {
             var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync(projection.Name));
             rebuild.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", rebuild);
@@ -56,7 +56,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var integrity = await _teller.GetOkAsync($"/api/v1/accounts/{accounts[0]}/integrity");
         integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
         await fixture.WaitForReportsAsync();
-        foreach (var projection in ProjectionCatalog.All)
+        foreach (var projection in ProjectionCatalog.Ledger.All)
         {
             (await fixture.VerifyAsync(projection.Name)).Identical.Should().BeTrue(projection.Name);
         }
@@ -162,7 +162,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         foreach (var name in new[] { "account-entries", "accounts" })
         {
             writes.Clear();
-            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find(name)!, RebuildKind.Rebuild, progress,
+            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress,
                 CancellationToken.None);
             await Task.WhenAll(writes);
             outcome.Events.Should().BeGreaterThan(0);
@@ -178,7 +178,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var ledger = await _teller.GetOkAsync("/api/v1/ledger/balances");
         ledger.GetProperty("balanced").GetBoolean().Should().BeTrue();
         await fixture.WaitForReportsAsync();
-        foreach (var projection in ProjectionCatalog.Async)
+        foreach (var projection in ProjectionCatalog.Ledger.Async)
         {
             (await fixture.VerifyAsync(projection.Name)).Identical.Should().BeTrue(projection.Name);
         }
@@ -195,7 +195,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             await hold.ExecuteNonQueryAsync();
         }
 
-        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find("accounts")!, RebuildKind.Rebuild, progress: null,
+        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find("accounts")!, RebuildKind.Rebuild, progress: null,
             CancellationToken.None);
         // The switch has reached the model's table once it waits for a lock there, held by the reader.
         await LockWaiters.WaitForAsync(fixture.Factory.ConnectionString, 1);
@@ -229,11 +229,11 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             }
         });
 
-        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Find(name)!, RebuildKind.Rebuild, progress, cancellation.Token);
+        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress, cancellation.Token);
 
         await run.Should().ThrowAsync<OperationCanceledException>();
         (await fixture.RowsAsync(name)).Should().Equal(before);
-        (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Find(name)!.Table}__rebuild') is null")).Should().BeTrue();
+        (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null")).Should().BeTrue();
         var record = await _teller.GetOkAsync($"/api/v1/projections/{name}/rebuilds/{id}");
         record.GetProperty("state").GetString().Should().Be("cancelled");
         await _teller.DepositAsync(accounts[0], "2.00");
@@ -270,7 +270,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
         var id = Guid.NewGuid();
         var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
-        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Find("daily-volumes")!, RebuildKind.Rebuild,
+        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild,
             CancellationToken.None);
         lease.Should().NotBeNull();
         (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");

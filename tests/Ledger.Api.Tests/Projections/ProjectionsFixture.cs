@@ -12,9 +12,22 @@ namespace Ledger.Api.Tests.Projections;
 /// The projection tests rebuild and tamper whole tables, so they get an API and a database of their own instead of the
 /// shared one; within the collection they run one after another.
 /// </summary>
-public sealed class ProjectionsFixture : IDisposable
+public class ProjectionsFixture : IDisposable
 {
-    public LedgerApiFactory Factory { get; } = new();
+    public ProjectionsFixture() : this(ProjectionCatalog.Ledger)
+    {
+    }
+
+    /// <summary>An API keeping the read models of <paramref name="catalog"/>.</summary>
+    protected ProjectionsFixture(ProjectionCatalog catalog)
+    {
+        Catalog = catalog;
+        Factory = new LedgerApiFactory { Catalog = catalog };
+    }
+
+    public LedgerApiFactory Factory { get; }
+
+    public ProjectionCatalog Catalog { get; }
 
     public Teller Teller => new(Factory.CreateClient());
 
@@ -22,10 +35,14 @@ public sealed class ProjectionsFixture : IDisposable
 
     public NpgsqlDataSource DataSource => Factory.Services.GetRequiredService<NpgsqlDataSource>();
 
-    public void Dispose() => Factory.Dispose();
+    public void Dispose()
+    {
+        Factory.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     public Task<RebuildOutcome> VerifyAsync(string projection) =>
-        Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Find(projection)!, RebuildKind.Verify, progress: null, CancellationToken.None);
+        Rebuilder.RunAsync(Guid.NewGuid(), Catalog.Find(projection)!, RebuildKind.Verify, progress: null, CancellationToken.None);
 
     /// <summary>Waits until every async projection has applied every committed event.</summary>
     public Task WaitForReportsAsync() =>
@@ -35,7 +52,7 @@ public sealed class ProjectionsFixture : IDisposable
     /// <summary>Every row of a projection's table as JSON text, in key order, with the compared columns only.</summary>
     public async Task<IReadOnlyList<string>> RowsAsync(string projection)
     {
-        var p = ProjectionCatalog.Find(projection)!;
+        var p = Catalog.Find(projection)!;
         var columns = string.Join(", ", p.KeyColumns.Concat(p.ComparedColumns));
         await using var command = DataSource.CreateCommand(
             $"select row_to_json(t)::text from (select {columns} from ledger.{p.Table} order by {string.Join(", ", p.KeyColumns)}) t");

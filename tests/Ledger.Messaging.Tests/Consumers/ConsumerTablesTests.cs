@@ -7,6 +7,7 @@ using Marten;
 using Npgsql;
 using Weasel.Core;
 using Weasel.Postgresql.Tables;
+using Ledger.EventStore.Projections;
 
 namespace Ledger.Messaging.Tests.Consumers;
 
@@ -91,7 +92,7 @@ public sealed class ConsumerTablesTests
         var connectionString = PostgresServer.CreateDatabase();
         using var store = DocumentStore.For(options =>
         {
-            LedgerStore.Configure(options, connectionString);
+            LedgerStore.Configure(options, connectionString, ProjectionCatalog.Ledger);
             MessagingStore.Configure(options);
             FraudStore.Configure(options);
             AuditLogStore.Configure(options);

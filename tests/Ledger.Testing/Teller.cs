@@ -116,6 +116,20 @@ public sealed class Teller(HttpClient http)
         return body;
     }
 
+    /// <summary>A 400 validation problem naming <paramref name="field"/> in <c>errors</c> with at least one message.</summary>
+    public static Task<JsonElement> ExpectValidationError(HttpResponseMessage response, string field) =>
+        ExpectFieldProblem(response, ProblemTypes.Validation, field);
+
+    /// <summary>A 400 problem of <paramref name="type"/> naming <paramref name="field"/> in <c>errors</c>.</summary>
+    public static async Task<JsonElement> ExpectFieldProblem(HttpResponseMessage response, string type, string field)
+    {
+        var problem = await ExpectProblem(response, HttpStatusCode.BadRequest, type);
+        problem.TryGetProperty("errors", out var errors).Should().BeTrue("a 400 names the fields at fault; got {0}", problem);
+        errors.TryGetProperty(field, out var messages).Should().BeTrue("errors should name '{0}'; got {1}", field, errors);
+        messages.EnumerateArray().Should().NotBeEmpty().And.OnlyContain(message => !string.IsNullOrWhiteSpace(message.GetString()));
+        return problem;
+    }
+
     // A reference is left out rather than sent as null, as a teller's client that has none would.
     private static object Movement(object amount, string? reference) => reference is null ? new { amount } : new { amount, reference };
 }

@@ -71,7 +71,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -82,7 +82,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"reference":"no amount"}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
     }
 
     [Theory]
@@ -93,7 +93,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -121,7 +121,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -135,7 +135,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("1.00", 2L));
     }
 
@@ -158,7 +158,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0", 1L));
     }
 
@@ -182,7 +182,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"1.2345"}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
     }
 
     [Fact]
@@ -204,7 +204,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1", reference = new string('r', length) }));
 
-        await ApiCases.ExpectValidationError(response, "reference");
+        await Teller.ExpectValidationError(response, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -215,7 +215,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1", reference = "inv\u0007oice" }));
 
-        await ApiCases.ExpectValidationError(response, "reference");
+        await Teller.ExpectValidationError(response, "reference");
     }
 
     [Fact]
@@ -273,7 +273,7 @@ public sealed class DepositTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"2.00"}""", ("If-Match", ifMatch));
 
-        await ApiCases.ExpectValidationError(response, "If-Match");
+        await Teller.ExpectValidationError(response, "If-Match");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 

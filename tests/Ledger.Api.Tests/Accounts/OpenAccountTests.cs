@@ -117,7 +117,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = new string('a', 201), currency = "EUR" });
 
-        await ApiCases.ExpectValidationError(response, "owner");
+        await Teller.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -128,7 +128,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner, currency = "EUR" });
 
-        await ApiCases.ExpectValidationError(response, "owner");
+        await Teller.ExpectValidationError(response, "owner");
     }
 
     [Fact]
@@ -136,7 +136,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { currency = "EUR" });
 
-        await ApiCases.ExpectValidationError(response, "owner");
+        await Teller.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -149,7 +149,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner, currency = "EUR" });
 
-        await ApiCases.ExpectValidationError(response, "owner");
+        await Teller.ExpectValidationError(response, "owner");
     }
 
     [Theory]
@@ -165,7 +165,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "Ada", currency });
 
-        await ApiCases.ExpectValidationError(response, "currency");
+        await Teller.ExpectValidationError(response, "currency");
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "Ada" });
 
-        await ApiCases.ExpectValidationError(response, "currency");
+        await Teller.ExpectValidationError(response, "currency");
     }
 
     [Theory]
@@ -193,7 +193,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
         using var response = await _teller.PostJsonAsync(Teller.AccountsPath,
             $$"""{"owner":"Ada","currency":"{{currency}}","overdraftLimit":{{overdraftLimit}}}""");
 
-        await ApiCases.ExpectValidationError(response, "overdraftLimit");
+        await Teller.ExpectValidationError(response, "overdraftLimit");
     }
 
     [Theory]
@@ -216,7 +216,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { accountId = Guid.Empty, owner = "Ada", currency = "EUR" });
 
-        await ApiCases.ExpectValidationError(response, "accountId");
+        await Teller.ExpectValidationError(response, "accountId");
     }
 
     [Fact]
@@ -269,7 +269,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         var accountId = Guid.NewGuid();
         using var rejected = await _teller.OpenAccountRawAsync(new { accountId, owner = "Ada", currency = "eur" });
-        await ApiCases.ExpectValidationError(rejected, "currency");
+        await Teller.ExpectValidationError(rejected, "currency");
 
         using var read = await _teller.GetAsync($"/api/v1/accounts/{accountId}");
 
@@ -281,7 +281,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = "", currency = "eur", overdraftLimit = -1 });
 
-        var problem = await ApiCases.ExpectValidationError(response, "owner");
+        var problem = await Teller.ExpectValidationError(response, "owner");
         problem.GetProperty("errors").EnumerateObject().Select(field => field.Name)
             .Should().BeEquivalentTo("owner", "currency", "overdraftLimit");
     }

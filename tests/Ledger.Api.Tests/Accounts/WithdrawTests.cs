@@ -121,7 +121,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 
@@ -133,7 +133,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5000.00", 2L));
     }
 
@@ -145,7 +145,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -158,7 +158,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, $$"""{"amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("100.00", 2L));
     }
 
@@ -170,7 +170,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
         (await _teller.WithdrawAsync(accountId, "5")).GetProperty("balance").GetRawText().Should().Be("5");
         using var response = await _teller.WithdrawRawAsync(accountId, """{"amount":"0.5"}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         (await _teller.StateAsync(accountId)).Should().Be(("5", 3L));
     }
 
@@ -181,7 +181,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, Teller.Json(new { amount = "1", reference = new string('r', 141) }));
 
-        await ApiCases.ExpectValidationError(response, "reference");
+        await Teller.ExpectValidationError(response, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -223,7 +223,7 @@ public sealed class WithdrawTests(LedgerApiFactory factory)
 
         using var response = await _teller.WithdrawRawAsync(accountId, """{"amount":"2.00"}""", ("If-Match", ifMatch));
 
-        await ApiCases.ExpectValidationError(response, "If-Match");
+        await Teller.ExpectValidationError(response, "If-Match");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 

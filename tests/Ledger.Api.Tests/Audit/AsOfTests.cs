@@ -13,9 +13,11 @@ public sealed class AsOfTests(LedgerApiFactory factory)
 {
     public const string AccountNotYetCreated = "/problems/account-not-yet-created";
 
-    private static readonly TimeSpan Microsecond = AuditReads.Microsecond;
+    private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
     private readonly Teller _teller = new(factory.CreateClient());
+
+    private readonly Auditor _auditor = new(factory.CreateClient());
 
     /// <summary>Created, +100.00, −30.00, +12.50: four versions with balances 0, 100, 70, 82.50.</summary>
     private async Task<(Guid AccountId, List<JsonElement> History)> ArrangeAsync()
@@ -24,16 +26,16 @@ public sealed class AsOfTests(LedgerApiFactory factory)
         await _teller.DepositAsync(accountId, "100.00");
         await _teller.WithdrawAsync(accountId, "30.00");
         await _teller.DepositAsync(accountId, "12.50");
-        var history = await _teller.HistoryAsync(accountId);
+        var history = await _auditor.HistoryAsync(accountId);
         history.Should().HaveCount(4);
         return (accountId, history);
     }
 
     private Task<JsonElement> AsOfAsync(Guid accountId, DateTimeOffset instant) =>
-        _teller.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={AuditReads.Query(instant)}");
+        _auditor.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={AuditTimes.Query(instant)}");
 
     private Task<JsonElement> AtVersionAsync(Guid accountId, long version) =>
-        _teller.GetOkAsync($"/api/v1/accounts/{accountId}?atVersion={version}");
+        _auditor.GetOkAsync($"/api/v1/accounts/{accountId}?atVersion={version}");
 
     /// <summary>The view must be the state right after <paramref name="entry"/>: its balance, version, sequence and time.</summary>
     private static void ShouldBeStateAfter(JsonElement view, JsonElement entry)
@@ -86,7 +88,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
 
         foreach (var asOf in new[] { inTokyo, inNewYork, inTokyo.Replace("T", "t", StringComparison.Ordinal) })
         {
-            ShouldBeStateAfter(await _teller.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}"), history[2]);
+            ShouldBeStateAfter(await _auditor.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}"), history[2]);
         }
     }
 
@@ -111,7 +113,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
 
         foreach (var instant in new[] { history[0].OccurredAt() - Microsecond, new DateTimeOffset(2000, 1, 1, 0, 0, 0, TimeSpan.Zero) })
         {
-            var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{accountId}?asOf={AuditReads.Query(instant)}",
+            var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{accountId}?asOf={AuditTimes.Query(instant)}",
                 HttpStatusCode.NotFound, AccountNotYetCreated);
             problem.ShouldBeCompleteProblem(404);
         }
@@ -123,7 +125,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     [InlineData("?atVersion=1")]
     public async Task UnknownAccount_IsAccountNotFound(string query)
     {
-        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}{query}", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+        var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}{query}", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
 
         problem.ShouldBeCompleteProblem(404);
     }
@@ -136,7 +138,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
         var (accountId, history) = await ArrangeAsync();
         var current = await _teller.GetAccountAsync(accountId);
 
-        var view = await _teller.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}");
+        var view = await _auditor.GetOkAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}");
 
         view.GetRawText().Should().Be(current.GetRawText());
         ShouldBeStateAfter(view, history[^1]);
@@ -167,7 +169,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
 
         foreach (var version in new[] { 0, -1, history.Count + 1, long.MaxValue })
         {
-            await _teller.ExpectValidationErrorAsync(
+            await _auditor.ExpectValidationErrorAsync(
                 $"/api/v1/accounts/{accountId}?atVersion={version.ToString(CultureInfo.InvariantCulture)}", "atVersion");
         }
     }
@@ -193,7 +195,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     {
         var (accountId, _) = await ArrangeAsync();
 
-        var problem = await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}?{query}", "asOf");
+        var problem = await _auditor.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}?{query}", "asOf");
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { ["asOf"] = [message] });
@@ -211,7 +213,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     {
         var (accountId, _) = await ArrangeAsync();
 
-        await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}", "asOf");
+        await _auditor.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}?asOf={Uri.EscapeDataString(asOf)}", "asOf");
     }
 
     [Fact]
@@ -247,7 +249,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
             await _teller.DepositAsync(accountId, (amountMinor / 100m).ToString("0.00", CultureInfo.InvariantCulture));
         }
 
-        var history = await _teller.HistoryAsync(accountId, limit: 1000);
+        var history = await _auditor.HistoryAsync(accountId, limit: 1000);
         history.Should().HaveCount(301);
 
         foreach (var version in new[] { 1, 2, 3, 77, 150, 151, 299, 300, 301 })
@@ -259,14 +261,14 @@ public sealed class AsOfTests(LedgerApiFactory factory)
                 var expectedVersion = history.Count(entry => entry.OccurredAt() <= instant);
                 if (expectedVersion == 0)
                 {
-                    await _teller.ExpectProblemAsync($"/api/v1/accounts/{accountId}?asOf={AuditReads.Query(instant)}",
+                    await _auditor.ExpectProblemAsync($"/api/v1/accounts/{accountId}?asOf={AuditTimes.Query(instant)}",
                         HttpStatusCode.NotFound, AccountNotYetCreated);
                     continue;
                 }
 
                 var view = await AsOfAsync(accountId, instant);
 
-                view.Version().Should().Be(expectedVersion, "as of {0}", AuditReads.Format(instant));
+                view.Version().Should().Be(expectedVersion, "as of {0}", AuditTimes.Format(instant));
                 view.GetProperty("balance").GetDecimal().Should().Be(amountsMinor.Take(expectedVersion - 1).Sum() / 100m);
                 view.Sequence().Should().Be(history[expectedVersion - 1].Sequence());
             }

@@ -24,6 +24,8 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
 
     private readonly Teller _teller = new(factory.CreateClient());
 
+    private readonly Auditor _auditor = new(factory.CreateClient());
+
     [Fact]
     public async Task EveryEventTypeWithEscapedText_RecomputesToEveryEntryHashAndTheHeadHash()
     {
@@ -37,13 +39,13 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         foreach (var accountId in new[] { zoe, other })
         {
             // Small pages, so that the recomputation follows nextCursor as the recipe does.
-            var entries = await _teller.HistoryAsync(accountId, limit: 2);
+            var entries = await _auditor.HistoryAsync(accountId, limit: 2);
             var head = Recompute(accountId, entries);
 
-            head.Should().Be((await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity")).GetProperty("headHash").GetString());
+            head.Should().Be((await _auditor.IntegrityAsync(accountId)).GetProperty("headHash").GetString());
         }
 
-        var created = (await _teller.HistoryAsync(zoe))[0];
+        var created = (await _auditor.HistoryAsync(zoe))[0];
         Canonical(zoe, created).Should().Contain("\"owner\":\"Zoë Ünal \\\"ZU\\\" \\\\ 東京\"", "only quote and backslash are escaped");
     }
 
@@ -53,10 +55,10 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         var accountId = await _teller.OpenAccountAsync("CLF");
         await _teller.DepositAsync(accountId, "999999999999.9999");
 
-        var entries = await _teller.HistoryAsync(accountId);
+        var entries = await _auditor.HistoryAsync(accountId);
 
         entries[1].GetProperty("data").GetProperty("amountMinor").GetRawText().Should().Be("9999999999999999", "a double would round it to 1e16");
-        Recompute(accountId, entries).Should().Be((await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity")).GetProperty("headHash").GetString());
+        Recompute(accountId, entries).Should().Be((await _auditor.IntegrityAsync(accountId)).GetProperty("headHash").GetString());
     }
 
     [Fact]
@@ -70,7 +72,7 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         await _teller.TransferAsync(a, b, "3", "Across");
         await _teller.TransferAsync(a, b, "1", null);
 
-        var entries = await _teller.HistoryAsync(a);
+        var entries = await _auditor.HistoryAsync(a);
 
         string[][] expected =
         [

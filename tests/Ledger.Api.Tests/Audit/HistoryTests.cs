@@ -10,9 +10,11 @@ namespace Ledger.Api.Tests.Audit;
 [Collection(ApiFixtureGroup.Name)]
 public sealed class HistoryTests(LedgerApiFactory factory)
 {
-    private static readonly TimeSpan Microsecond = AuditReads.Microsecond;
+    private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
     private readonly Teller _teller = new(factory.CreateClient());
+
+    private readonly Auditor _auditor = new(factory.CreateClient());
 
     /// <summary>An account with <paramref name="events"/> events: the creation and deposits of 1.00, 2.00, ….</summary>
     private async Task<Guid> ArrangeAsync(int events)
@@ -28,7 +30,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
 
     private static List<long> Versions(JsonElement page) => page.GetProperty("entries").EnumerateArray().Select(entry => entry.Version()).ToList();
 
-    private Task<JsonElement> PageAsync(Guid accountId, string query) => _teller.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
+    private Task<JsonElement> PageAsync(Guid accountId, string query) => _auditor.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
 
     [Fact]
     public async Task SevenEventsLimitThree_PagesOfThreeThreeOneThatConcatenateToTheWholeHistory()
@@ -36,17 +38,17 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         var accountId = await ArrangeAsync(7);
 
         var first = await PageAsync(accountId, "limit=3");
-        var second = await PageAsync(accountId, $"limit=3&after={AuditReads.NextCursor(first)}");
-        var third = await PageAsync(accountId, $"limit=3&after={AuditReads.NextCursor(second)}");
+        var second = await PageAsync(accountId, $"limit=3&after={Auditor.NextCursor(first)}");
+        var third = await PageAsync(accountId, $"limit=3&after={Auditor.NextCursor(second)}");
         var whole = await PageAsync(accountId, "limit=1000");
 
         Versions(first).Should().Equal(1, 2, 3);
-        AuditReads.NextCursor(first).Should().Be("3");
+        Auditor.NextCursor(first).Should().Be("3");
         Versions(second).Should().Equal(4, 5, 6);
-        AuditReads.NextCursor(second).Should().Be("6");
+        Auditor.NextCursor(second).Should().Be("6");
         Versions(third).Should().Equal(7);
-        AuditReads.NextCursor(third).Should().BeNull();
-        AuditReads.NextCursor(whole).Should().BeNull();
+        Auditor.NextCursor(third).Should().BeNull();
+        Auditor.NextCursor(whole).Should().BeNull();
         first.GetProperty("accountId").GetGuid().Should().Be(accountId);
         var paged = new[] { first, second, third }.SelectMany(page => page.GetProperty("entries").EnumerateArray()).Select(e => e.GetRawText());
         paged.Should().Equal(whole.GetProperty("entries").EnumerateArray().Select(e => e.GetRawText()), "pages hold the same entries, once each");
@@ -61,9 +63,9 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         var beyond = await PageAsync(accountId, "limit=3&after=6");
 
         Versions(second).Should().Equal(4, 5, 6);
-        AuditReads.NextCursor(second).Should().BeNull("no entry follows version 6");
+        Auditor.NextCursor(second).Should().BeNull("no entry follows version 6");
         Versions(beyond).Should().BeEmpty();
-        AuditReads.NextCursor(beyond).Should().BeNull();
+        Auditor.NextCursor(beyond).Should().BeNull();
     }
 
     [Fact]
@@ -72,12 +74,12 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         var accountId = await ArrangeAsync(101);
 
         var first = await PageAsync(accountId, "");
-        var rest = await PageAsync(accountId, $"after={AuditReads.NextCursor(first)}");
+        var rest = await PageAsync(accountId, $"after={Auditor.NextCursor(first)}");
 
         Versions(first).Should().Equal(Enumerable.Range(1, 100).Select(v => (long)v));
-        AuditReads.NextCursor(first).Should().Be("100");
+        Auditor.NextCursor(first).Should().Be("100");
         Versions(rest).Should().Equal(101);
-        AuditReads.NextCursor(rest).Should().BeNull();
+        Auditor.NextCursor(rest).Should().BeNull();
     }
 
     [Fact]
@@ -90,8 +92,8 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         var transfer = await _teller.TransferAsync(source, destination, "25.50", "Rent March");
         var transferId = transfer.GetProperty("transferId").GetGuid();
 
-        var sourceEntries = await _teller.HistoryAsync(source);
-        var destinationEntries = await _teller.HistoryAsync(destination);
+        var sourceEntries = await _auditor.HistoryAsync(source);
+        var destinationEntries = await _auditor.HistoryAsync(destination);
 
         sourceEntries.Select(e => e.GetProperty("type").GetString()).Should().Equal("AccountCreated", "MoneyDeposited", "MoneyWithdrawn", "MoneyTransferred");
         sourceEntries.Select(e => e.GetProperty("amount").GetDecimal()).Should().Equal(0m, 100m, -30m, -25.50m);
@@ -131,7 +133,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         await _teller.DepositAsync(source, "10.125", "Top-up");
         var transfer = await _teller.TransferAsync(source, destination, "2.5", null);
 
-        var entries = await _teller.HistoryAsync(source);
+        var entries = await _auditor.HistoryAsync(source);
 
         var created = entries[0].GetProperty("data");
         created.GetProperty("accountId").GetGuid().Should().Be(source);
@@ -159,7 +161,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         await _teller.DepositAsync(accountId, "5.00", "Cash", correlationId: "audit-test-1");
         await _teller.DepositAsync(accountId, "6.00");
 
-        var entries = await _teller.HistoryAsync(accountId);
+        var entries = await _auditor.HistoryAsync(accountId);
 
         entries[1].GetProperty("correlationId").GetString().Should().Be("audit-test-1");
         entries[1].GetProperty("reference").GetString().Should().Be("Cash");
@@ -170,22 +172,22 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     public async Task FromAndTo_FilterByOccurrenceTimeInclusively()
     {
         var accountId = await ArrangeAsync(5);
-        var all = await _teller.HistoryAsync(accountId);
+        var all = await _auditor.HistoryAsync(accountId);
         var (second, fourth) = (all[1].OccurredAt(), all[3].OccurredAt());
 
-        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}")).Should().Equal(2, 3, 4);
-        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second + Microsecond)}&to={AuditReads.Query(fourth - Microsecond)}"))
+        Versions(await PageAsync(accountId, $"from={AuditTimes.Query(second)}&to={AuditTimes.Query(fourth)}")).Should().Equal(2, 3, 4);
+        Versions(await PageAsync(accountId, $"from={AuditTimes.Query(second + Microsecond)}&to={AuditTimes.Query(fourth - Microsecond)}"))
             .Should().Equal(3);
-        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}")).Should().Equal(2, 3, 4, 5);
-        Versions(await PageAsync(accountId, $"to={AuditReads.Query(second)}")).Should().Equal(1, 2);
-        Versions(await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(second)}")).Should().Equal(2);
-        Versions(await PageAsync(accountId, $"to={AuditReads.Query(all[0].OccurredAt() - Microsecond)}")).Should().BeEmpty();
+        Versions(await PageAsync(accountId, $"from={AuditTimes.Query(second)}")).Should().Equal(2, 3, 4, 5);
+        Versions(await PageAsync(accountId, $"to={AuditTimes.Query(second)}")).Should().Equal(1, 2);
+        Versions(await PageAsync(accountId, $"from={AuditTimes.Query(second)}&to={AuditTimes.Query(second)}")).Should().Equal(2);
+        Versions(await PageAsync(accountId, $"to={AuditTimes.Query(all[0].OccurredAt() - Microsecond)}")).Should().BeEmpty();
 
-        var windowed = await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}&limit=2");
+        var windowed = await PageAsync(accountId, $"from={AuditTimes.Query(second)}&to={AuditTimes.Query(fourth)}&limit=2");
         Versions(windowed).Should().Equal(2, 3);
-        var next = await PageAsync(accountId, $"from={AuditReads.Query(second)}&to={AuditReads.Query(fourth)}&limit=2&after={AuditReads.NextCursor(windowed)}");
+        var next = await PageAsync(accountId, $"from={AuditTimes.Query(second)}&to={AuditTimes.Query(fourth)}&limit=2&after={Auditor.NextCursor(windowed)}");
         Versions(next).Should().Equal(4);
-        AuditReads.NextCursor(next).Should().BeNull();
+        Auditor.NextCursor(next).Should().BeNull();
     }
 
     /// <summary>
@@ -196,11 +198,11 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     public async Task FromOneTickAfterAnEvent_LeavesThatEventOut()
     {
         var accountId = await ArrangeAsync(3);
-        var all = await _teller.HistoryAsync(accountId);
+        var all = await _auditor.HistoryAsync(accountId);
         var from = all[1].OccurredAt().AddTicks(1);
 
-        Versions(await PageAsync(accountId, $"from={AuditReads.Query(from)}")).Should().Equal([3],
-            "version 2 occurred at {0}, before 'from' {1}", AuditReads.Format(all[1].OccurredAt()), AuditReads.Format(from));
+        Versions(await PageAsync(accountId, $"from={AuditTimes.Query(from)}")).Should().Equal([3],
+            "version 2 occurred at {0}, before 'from' {1}", AuditTimes.Format(all[1].OccurredAt()), AuditTimes.Format(from));
     }
 
     [Theory]
@@ -217,7 +219,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
+        await _auditor.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
     }
 
     [Theory]
@@ -230,7 +232,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        var problem = await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
+        var problem = await _auditor.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/history?{query}", field);
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });
@@ -260,13 +262,13 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
+        await _auditor.GetOkAsync($"/api/v1/accounts/{accountId}/history?{query}");
     }
 
     [Fact]
     public async Task UnknownAccount_IsAccountNotFound()
     {
-        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/history", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+        var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/history", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
 
         problem.ShouldBeCompleteProblem(404);
     }

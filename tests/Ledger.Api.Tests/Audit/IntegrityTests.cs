@@ -19,7 +19,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
 
     private readonly Teller _teller = new(factory.CreateClient());
 
-    private Task<JsonElement> IntegrityAsync(Guid accountId) => _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity");
+    private readonly Auditor _auditor = new(factory.CreateClient());
 
     /// <summary>Created, +100.00, +50.00, −10.00: four versions.</summary>
     private async Task<Guid> ArrangeAsync()
@@ -40,11 +40,11 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
 
     private async Task ShouldBeValidAsync(Guid accountId, long events)
     {
-        var integrity = await IntegrityAsync(accountId);
+        var integrity = await _auditor.IntegrityAsync(accountId);
         integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
         integrity.GetProperty("events").GetInt64().Should().Be(events);
         integrity.GetProperty("accountId").GetGuid().Should().Be(accountId);
-        integrity.GetProperty("headHash").GetString().Should().Be((await _teller.HistoryAsync(accountId))[^1].GetProperty("hash").GetString());
+        integrity.GetProperty("headHash").GetString().Should().Be((await _auditor.HistoryAsync(accountId))[^1].GetProperty("hash").GetString());
         integrity.TryGetProperty("firstInvalidVersion", out _).Should().BeFalse();
         integrity.TryGetProperty("problem", out _).Should().BeFalse();
     }
@@ -59,7 +59,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
 
         await ShouldBeValidAsync(a, 6);
         await ShouldBeValidAsync(b, 3);
-        (await IntegrityAsync(a)).GetProperty("headHash").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
+        (await _auditor.IntegrityAsync(a)).GetProperty("headHash").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await tampering.ExecuteAsync(
             "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '99999') where stream_id = $1 and version = 3");
 
-        var integrity = await IntegrityAsync(accountId);
+        var integrity = await _auditor.IntegrityAsync(accountId);
         ShouldBeInvalidAt(integrity, 3);
         integrity.GetProperty("events").GetInt64().Should().Be(4);
         await tampering.RestoreAsync();
@@ -87,7 +87,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await tampering.ExecuteAsync(
             "update ledger.mt_events set data = jsonb_set(data, '{reference}', '\"Backdated\"') where stream_id = $1 and version = 2");
 
-        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(accountId), 2);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
 
         await tampering.ExecuteAsync("delete from ledger.mt_events where stream_id = $1 and version = 2");
 
-        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(accountId), 2);
         await tampering.RestoreAsync();
         await ShouldBeValidAsync(accountId, 4);
     }
@@ -107,14 +107,14 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
     public async Task DeletedLastEventAndItsEntry_ShortensTheChainSoTheHeadHashChanges()
     {
         var accountId = await ArrangeAsync();
-        var head = (await IntegrityAsync(accountId)).GetProperty("headHash").GetString();
+        var head = (await _auditor.IntegrityAsync(accountId)).GetProperty("headHash").GetString();
         await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
 
         await tampering.ExecuteAsync(
             "delete from ledger.mt_events where stream_id = $1 and version = 4; delete from ledger.account_entries where account_id = $1 and version = 4");
 
         // Truncating the tail is invisible to the chain alone (docs/audit.md): the published head hash is what exposes it.
-        var integrity = await IntegrityAsync(accountId);
+        var integrity = await _auditor.IntegrityAsync(accountId);
         integrity.GetProperty("events").GetInt64().Should().Be(3);
         integrity.GetProperty("headHash").GetString().Should().NotBe(head);
     }
@@ -128,7 +128,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await tampering.ExecuteAsync(
             "update ledger.account_entries set balance_after_minor = balance_after_minor + 1 where account_id = $1 and version = 3");
 
-        ShouldBeInvalidAt(await IntegrityAsync(accountId), 3);
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(accountId), 3);
         await tampering.RestoreAsync();
         await ShouldBeValidAsync(accountId, 4);
     }
@@ -142,7 +142,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await tampering.ExecuteAsync(
             "update ledger.account_entries set hash = repeat('0', 64) where account_id = $1 and version = 2");
 
-        ShouldBeInvalidAt(await IntegrityAsync(accountId), 2);
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(accountId), 2);
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await tampering.ExecuteAsync(
             "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '250000') where stream_id = $1 and version = 2");
 
-        ShouldBeInvalidAt(await IntegrityAsync(destination), 2);
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(destination), 2);
         await ShouldBeValidAsync(source, 5);
     }
 
@@ -171,7 +171,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await editing.ExecuteAsync("update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', '1') where stream_id = $1 and version = 4");
         await deleting.ExecuteAsync("delete from ledger.mt_events where stream_id = $1 and version = 2");
 
-        var ledger = await _teller.GetOkAsync("/api/v1/ledger/integrity");
+        var ledger = await _auditor.GetOkAsync("/api/v1/ledger/integrity");
 
         ledger.GetProperty("valid").GetBoolean().Should().BeFalse();
         ledger.GetProperty("brokenStreams").GetInt64().Should().BeGreaterThanOrEqualTo(2);
@@ -184,7 +184,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
 
         await editing.RestoreAsync();
         await deleting.RestoreAsync();
-        var restored = await _teller.GetOkAsync("/api/v1/ledger/integrity");
+        var restored = await _auditor.GetOkAsync("/api/v1/ledger/integrity");
         restored.GetProperty("broken").EnumerateArray().Select(stream => stream.GetProperty("accountId").GetGuid())
             .Should().NotContain([edited, deleted, intact]);
     }
@@ -192,7 +192,7 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
     [Fact]
     public async Task UnknownAccount_IsAccountNotFound()
     {
-        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/integrity", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+        var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/integrity", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
 
         problem.ShouldBeCompleteProblem(404);
     }

@@ -16,9 +16,11 @@ public sealed class StatementTests(LedgerApiFactory factory)
     public const string CsvHeader =
         "type,version,sequence,eventId,occurredAt,amount,balanceAfter,currency,transferId,counterpartyAccountId,reference,correlationId,hash";
 
-    private static readonly TimeSpan Microsecond = AuditReads.Microsecond;
+    private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
     private readonly Teller _teller = new(factory.CreateClient());
+
+    private readonly Auditor _auditor = new(factory.CreateClient());
 
     /// <summary>Created, +100.00, −20.00, +5.25, −1.25, +40.00: balances 0, 100, 80, 85.25, 84, 124.</summary>
     private async Task<(Guid AccountId, List<JsonElement> History)> ArrangeAsync()
@@ -29,15 +31,15 @@ public sealed class StatementTests(LedgerApiFactory factory)
         await _teller.DepositAsync(accountId, "5.25");
         await _teller.WithdrawAsync(accountId, "1.25");
         await _teller.DepositAsync(accountId, "40.00");
-        return (accountId, await _teller.HistoryAsync(accountId));
+        return (accountId, await _auditor.HistoryAsync(accountId));
     }
 
     private static string Window(DateTimeOffset? from, DateTimeOffset? to) =>
-        string.Join('&', new[] { from is { } f ? $"from={AuditReads.Query(f)}" : null, to is { } t ? $"to={AuditReads.Query(t)}" : null }
+        string.Join('&', new[] { from is { } f ? $"from={AuditTimes.Query(f)}" : null, to is { } t ? $"to={AuditTimes.Query(t)}" : null }
             .Where(part => part is not null));
 
     private Task<JsonElement> StatementAsync(Guid accountId, DateTimeOffset? from = null, DateTimeOffset? to = null) =>
-        _teller.GetOkAsync($"/api/v1/accounts/{accountId}/statement?{Window(from, to)}");
+        _auditor.GetOkAsync($"/api/v1/accounts/{accountId}/statement?{Window(from, to)}");
 
     private static List<JsonElement> Entries(JsonElement statement) => statement.GetProperty("entries").EnumerateArray().ToList();
 
@@ -98,7 +100,7 @@ public sealed class StatementTests(LedgerApiFactory factory)
         {
             var statement = await StatementAsync(accountId, from);
 
-            Opening(statement).Should().Be(opening, "from {0}", AuditReads.Format(from));
+            Opening(statement).Should().Be(opening, "from {0}", AuditTimes.Format(from));
             Entries(statement)[0].Version().Should().Be(firstVersion);
             Closing(statement).Should().Be(124m);
             ShouldAddUp(statement);
@@ -139,10 +141,10 @@ public sealed class StatementTests(LedgerApiFactory factory)
         await _teller.DepositAsync(accountId, "200.00", reference, correlationId: "audit-csv-1");
         await _teller.TransferAsync(accountId, other, "12.34", "Line one, line two");
         await _teller.WithdrawAsync(accountId, "0.66");
-        var history = await _teller.HistoryAsync(accountId);
+        var history = await _auditor.HistoryAsync(accountId);
         var query = Window(history[1].OccurredAt(), history[^1].OccurredAt());
 
-        var json = await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/statement?{query}");
+        var json = await _auditor.GetOkAsync($"/api/v1/accounts/{accountId}/statement?{query}");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/accounts/{accountId}/statement?{query}", UriKind.Relative));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
         using var response = await _teller.Http.SendAsync(request);
@@ -199,13 +201,13 @@ public sealed class StatementTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        await _teller.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/statement?{query}", field);
+        await _auditor.ExpectValidationErrorAsync($"/api/v1/accounts/{accountId}/statement?{query}", field);
     }
 
     [Fact]
     public async Task UnknownAccount_IsAccountNotFound()
     {
-        var problem = await _teller.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/statement", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
+        var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/statement", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
 
         problem.ShouldBeCompleteProblem(404);
     }

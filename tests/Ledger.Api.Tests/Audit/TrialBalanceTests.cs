@@ -14,14 +14,11 @@ namespace Ledger.Api.Tests.Audit;
 [Collection(ApiFixtureGroup.Name)]
 public sealed class TrialBalanceTests(LedgerApiFactory factory)
 {
-    private static readonly TimeSpan Microsecond = AuditReads.Microsecond;
+    private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
     private readonly Teller _teller = new(factory.CreateClient());
 
-    private Task<JsonElement> BalancesAsync(DateTimeOffset? asOf = null) => BalancesAsync(_teller, asOf);
-
-    internal static Task<JsonElement> BalancesAsync(Teller teller, DateTimeOffset? asOf = null) =>
-        teller.GetOkAsync("/api/v1/ledger/balances" + (asOf is { } instant ? $"?asOf={AuditReads.Query(instant)}" : ""));
+    private readonly Auditor _auditor = new(factory.CreateClient());
 
     internal static JsonElement? Totals(JsonElement trial, string currency) =>
         trial.GetProperty("currencies").EnumerateArray().Where(totals => totals.GetProperty("currency").GetString() == currency)
@@ -54,17 +51,17 @@ public sealed class TrialBalanceTests(LedgerApiFactory factory)
         await _teller.WithdrawAsync(a, "20.00");
         await _teller.TransferAsync(a, b, "30.00", null);
         await _teller.WithdrawAsync(c, "5.00");
-        var historyOfB = await _teller.HistoryAsync(b);
+        var historyOfB = await _auditor.HistoryAsync(b);
 
-        var now = await BalancesAsync();
-        var afterDeposits = await BalancesAsync(historyOfB[1].OccurredAt());
+        var now = await _auditor.BalancesAsync();
+        var afterDeposits = await _auditor.BalancesAsync(historyOfB[1].OccurredAt());
 
         ShouldBeBalanced(now);
         Figures(Totals(now, "TTD")!.Value).Should().Be((3L, 125.25m, 150.25m, 25.00m));
         Figures(Totals(afterDeposits, "TTD")!.Value).Should().Be((3L, 150.25m, 150.25m, 0m), "as of B's deposit, before anything was taken out");
         ShouldBeBalanced(afterDeposits);
         afterDeposits.GetProperty("sequence").GetInt64().Should().BeGreaterThanOrEqualTo(historyOfB[1].Sequence());
-        now.GetProperty("sequence").GetInt64().Should().BeGreaterThanOrEqualTo((await _teller.HistoryAsync(c))[^1].Sequence());
+        now.GetProperty("sequence").GetInt64().Should().BeGreaterThanOrEqualTo((await _auditor.HistoryAsync(c))[^1].Sequence());
         now.GetProperty("asOf").GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$");
         (await _teller.BalanceAsync(a) + await _teller.BalanceAsync(b) + await _teller.BalanceAsync(c)).Should().Be(125.25m);
     }
@@ -74,11 +71,11 @@ public sealed class TrialBalanceTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync("ISK");
         await _teller.DepositAsync(accountId, "700");
-        var history = await _teller.HistoryAsync(accountId);
+        var history = await _auditor.HistoryAsync(accountId);
 
-        var before = await BalancesAsync(history[0].OccurredAt() - Microsecond);
-        var atCreation = await BalancesAsync(history[0].OccurredAt());
-        var atDeposit = await BalancesAsync(history[1].OccurredAt());
+        var before = await _auditor.BalancesAsync(history[0].OccurredAt() - Microsecond);
+        var atCreation = await _auditor.BalancesAsync(history[0].OccurredAt());
+        var atDeposit = await _auditor.BalancesAsync(history[1].OccurredAt());
 
         if (Totals(before, "ISK") is { } totals)
         {
@@ -97,6 +94,6 @@ public sealed class TrialBalanceTests(LedgerApiFactory factory)
     [InlineData("2026-03-02 14:03:00Z")]
     public async Task MalformedAsOf_IsRejectedOnAsOf(string asOf)
     {
-        await _teller.ExpectValidationErrorAsync($"/api/v1/ledger/balances?asOf={Uri.EscapeDataString(asOf)}", "asOf");
+        await _auditor.ExpectValidationErrorAsync($"/api/v1/ledger/balances?asOf={Uri.EscapeDataString(asOf)}", "asOf");
     }
 }

@@ -1,25 +1,8 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Http;
-
-/// <summary>Problem types the API promises (src/Ledger.Api/Infrastructure/Problems.cs), spelled out so a rename fails a test.</summary>
-public static class ProblemTypes
-{
-    public const string Validation = "/problems/validation-error";
-    public const string MalformedRequest = "/problems/malformed-request";
-    public const string AccountNotFound = "/problems/account-not-found";
-    public const string TransferNotFound = "/problems/transfer-not-found";
-    public const string AccountAlreadyExists = "/problems/account-already-exists";
-    public const string TransferAlreadyExists = "/problems/transfer-already-exists";
-    public const string VersionMismatch = "/problems/version-mismatch";
-    public const string InsufficientFunds = "/problems/insufficient-funds";
-    public const string CurrencyMismatch = "/problems/currency-mismatch";
-    public const string SameAccount = "/problems/same-account";
-    public const string UnsupportedMediaType = "/problems/unsupported-media-type";
-}
 
 /// <summary>
 /// What the HTTP tests share beyond the <see cref="Teller"/>: bad inputs as theory data, and checks of the bodies the API
@@ -38,20 +21,6 @@ public static partial class ApiCases
 
     /// <summary>If-Match values that are not one quoted positive version.</summary>
     public static TheoryData<string> MalformedIfMatches => new() { "garbage", "1", "\"abc\"", "\"0\"", "\"-1\"", "\"\"" };
-
-    /// <summary>A 400 validation problem naming <paramref name="field"/> in <c>errors</c> with at least one message.</summary>
-    public static Task<JsonElement> ExpectValidationError(HttpResponseMessage response, string field) =>
-        ExpectFieldProblem(response, ProblemTypes.Validation, field);
-
-    /// <summary>A 400 problem of <paramref name="type"/> naming <paramref name="field"/> in <c>errors</c>.</summary>
-    public static async Task<JsonElement> ExpectFieldProblem(HttpResponseMessage response, string type, string field)
-    {
-        var problem = await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, type);
-        problem.TryGetProperty("errors", out var errors).Should().BeTrue("a 400 names the fields at fault; got {0}", problem);
-        errors.TryGetProperty(field, out var messages).Should().BeTrue("errors should name '{0}'; got {1}", field, errors);
-        messages.EnumerateArray().Should().NotBeEmpty().And.OnlyContain(message => !string.IsNullOrWhiteSpace(message.GetString()));
-        return problem;
-    }
 
     /// <summary>Asserts the RFC 9457 members every problem of this API carries.</summary>
     public static void ShouldBeCompleteProblem(this JsonElement problem, int status)

@@ -19,7 +19,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         using var response = await _teller.PostJsonAsync($"{Teller.AccountsPath}/{Guid.Empty}/{movement}", """{"amount":"1.00"}""");
 
-        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "accountId");
+        var problem = await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "accountId");
         problem.ShouldBeCompleteProblem(400);
     }
 
@@ -35,7 +35,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId = ids["fromAccountId"], toAccountId = ids["toAccountId"], amount = "1" });
 
-        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, field);
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, field);
         (await _teller.StateAsync(fromAccountId)).Should().Be(("10.00", 2L));
     }
 
@@ -90,7 +90,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, body);
 
-        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        var problem = await Teller.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         problem.ShouldBeCompleteProblem(400);
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
@@ -107,7 +107,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1.00", reference = $"Invoice{character}42" }));
 
-        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "reference");
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
@@ -119,7 +119,7 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
     {
         using var response = await _teller.OpenAccountRawAsync(new { owner = $"Ada{character}Lovelace", currency = "EUR" });
 
-        await ApiCases.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
     }
 
     [Fact]

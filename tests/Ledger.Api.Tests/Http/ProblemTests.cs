@@ -67,7 +67,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
 
         using var response = await _teller.PostJsonAsync(path, body);
 
-        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "nickname");
+        var problem = await Teller.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "nickname");
         problem.ShouldBeCompleteProblem(400);
         (await _teller.StateAsync(accountId)).Should().Be(("10.00", 2L));
         (await _teller.StateAsync(otherAccountId)).Should().Be(("0.00", 1L));
@@ -83,7 +83,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
     {
         using var response = await _teller.PostJsonAsync(Teller.AccountsPath, body);
 
-        var problem = await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        var problem = await Teller.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         problem.ShouldBeCompleteProblem(400);
     }
 
@@ -106,7 +106,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
         using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"transferId":"{{ids["transferId"]}}","fromAccountId":"{{ids["fromAccountId"]}}","toAccountId":"{{ids["toAccountId"]}}","amount":"1"}""");
 
-        await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
+        await Teller.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, field);
         (await _teller.StateAsync(fromAccountId)).Should().Be(("10.00", 2L));
     }
 
@@ -117,7 +117,7 @@ public sealed class ProblemTests(LedgerApiFactory factory)
 
         using var response = await _teller.DepositRawAsync(accountId, """{"amount":"1","reference":5}""");
 
-        await ApiCases.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "reference");
+        await Teller.ExpectFieldProblem(response, ProblemTypes.MalformedRequest, "reference");
         (await _teller.StateAsync(accountId)).Should().Be(("0.00", 1L));
     }
 

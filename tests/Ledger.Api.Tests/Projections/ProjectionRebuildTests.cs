@@ -1,6 +1,4 @@
 using System.Net;
-using Ledger.Api.Tests.Audit;
-using Ledger.Api.Tests.Http;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
 using Npgsql;
@@ -17,6 +15,8 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     public static TheoryData<string> Names => new(ProjectionCatalog.Ledger.All.Select(p => p.Name));
 
     private readonly Teller _teller = fixture.Teller;
+
+    private readonly Auditor _auditor = fixture.Auditor;
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -53,7 +53,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var balance = await _teller.BalanceAsync(accounts[0]);
         await _teller.DepositAsync(accounts[0], "1.00");
         (await _teller.BalanceAsync(accounts[0])).Should().Be(balance + 1.00m);
-        var integrity = await _teller.GetOkAsync($"/api/v1/accounts/{accounts[0]}/integrity");
+        var integrity = await _auditor.IntegrityAsync(accounts[0]);
         integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
         await fixture.WaitForReportsAsync();
         foreach (var projection in ProjectionCatalog.Ledger.All)
@@ -171,11 +171,11 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 
         foreach (var accountId in accounts)
         {
-            var integrity = await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity");
+            var integrity = await _auditor.IntegrityAsync(accountId);
             integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
         }
 
-        var ledger = await _teller.GetOkAsync("/api/v1/ledger/balances");
+        var ledger = await _auditor.BalancesAsync();
         ledger.GetProperty("balanced").GetBoolean().Should().BeTrue();
         await fixture.WaitForReportsAsync();
         foreach (var projection in ProjectionCatalog.Ledger.Async)
@@ -234,10 +234,10 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await run.Should().ThrowAsync<OperationCanceledException>();
         (await fixture.RowsAsync(name)).Should().Equal(before);
         (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null")).Should().BeTrue();
-        var record = await _teller.GetOkAsync($"/api/v1/projections/{name}/rebuilds/{id}");
+        var record = await fixture.GetOkAsync($"/api/v1/projections/{name}/rebuilds/{id}");
         record.GetProperty("state").GetString().Should().Be("cancelled");
         await _teller.DepositAsync(accounts[0], "2.00");
-        (await _teller.GetOkAsync($"/api/v1/accounts/{accounts[0]}/integrity")).GetProperty("valid").GetBoolean().Should().BeTrue();
+        (await _auditor.IntegrityAsync(accounts[0])).GetProperty("valid").GetBoolean().Should().BeTrue();
         await fixture.WaitForReportsAsync();
         (await fixture.VerifyAsync(name)).Identical.Should().BeTrue();
     }
@@ -255,7 +255,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             problem.GetProperty("detail").GetString().Should().Contain("account-activity");
         }
 
-        var list = await _teller.GetOkAsync("/api/v1/projections");
+        var list = await fixture.GetOkAsync("/api/v1/projections");
         list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "account-activity")
             .GetProperty("status").GetString().Should().Be("rebuilding");
         await held!.DisposeAsync();
@@ -273,22 +273,22 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild,
             CancellationToken.None);
         lease.Should().NotBeNull();
-        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");
+        (await fixture.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");
 
         // A killed process: its lock session ends without a word, as pg_terminate_backend ends it here.
         var pid = await fixture.ScalarAsync<int>("select lock_pid from ledger.projection_rebuilds where id = $1", id);
         (await fixture.ScalarAsync<bool>("select pg_terminate_backend($1, 10000)", pid)).Should().BeTrue();
 
-        var view = await _teller.GetOkAsync(location.ToString());
+        var view = await fixture.GetOkAsync(location.ToString());
         view.GetProperty("state").GetString().Should().Be("abandoned", "got {0}", view);
         view.GetProperty("error").GetString().Should().Contain("stopped");
         view.GetProperty("finishedAt").ValueKind.Should().Be(System.Text.Json.JsonValueKind.Null);
-        (await _teller.GetOkAsync("/api/v1/projections")).EnumerateArray()
+        (await fixture.GetOkAsync("/api/v1/projections")).EnumerateArray()
             .Single(p => p.GetProperty("name").GetString() == "daily-volumes").GetProperty("status").GetString().Should().NotBe("rebuilding");
 
         var next = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync("daily-volumes"));
         next.GetProperty("state").GetString().Should().Be("succeeded", "got {0}", next);
-        (await _teller.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("failed", "the next run journals it");
+        (await fixture.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("failed", "the next run journals it");
     }
 
     [Fact]
@@ -344,7 +344,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 
         await _teller.DepositAsync(accountId, "1.00");
         await _teller.DepositAsync(accountId, "2.00");
-        var list = await _teller.GetOkAsync("/api/v1/projections");
+        var list = await fixture.GetOkAsync("/api/v1/projections");
 
         var daily = list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == "daily-volumes");
         daily.GetProperty("status").GetString().Should().Be("catching-up");
@@ -363,7 +363,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await fixture.WaitForReportsAsync();
         var head = await fixture.ScalarAsync<long>("select max(seq_id) from ledger.mt_events");
 
-        var list = (await _teller.GetOkAsync("/api/v1/projections")).EnumerateArray().ToList();
+        var list = (await fixture.GetOkAsync("/api/v1/projections")).EnumerateArray().ToList();
 
         list.Select(p => (p.GetProperty("name").GetString(), p.GetProperty("lifecycle").GetString())).Should().Equal(
             ("accounts", "inline"), ("account-entries", "inline"), ("daily-volumes", "async"), ("account-activity", "async"));

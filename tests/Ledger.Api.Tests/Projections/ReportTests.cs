@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Ledger.Api.Tests.Audit;
-using Ledger.Api.Tests.Http;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Projections;
@@ -16,6 +14,8 @@ public sealed class ReportTests(ProjectionsFixture fixture)
 {
     private readonly Teller _teller = fixture.Teller;
 
+    private readonly Auditor _auditor = fixture.Auditor;
+
     private static string Day(JsonElement entry) => entry.OccurredAt().UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     [Fact]
@@ -28,9 +28,9 @@ public sealed class ReportTests(ProjectionsFixture fixture)
         await _teller.TransferAsync(b, a, "0.05");
         await fixture.WaitForReportsAsync();
 
-        var entries = (await _teller.HistoryAsync(a)).Concat(await _teller.HistoryAsync(b)).ToList();
+        var entries = (await _auditor.HistoryAsync(a)).Concat(await _auditor.HistoryAsync(b)).ToList();
         var days = entries.Select(Day).Distinct().Order(StringComparer.Ordinal).ToList();
-        var report = await _teller.GetOkAsync($"/api/v1/reports/daily-volumes?from={days[0]}&to={days[^1]}&currency=CHF");
+        var report = await fixture.GetOkAsync($"/api/v1/reports/daily-volumes?from={days[0]}&to={days[^1]}&currency=CHF");
 
         report.GetProperty("currency").GetString().Should().Be("CHF");
         report.GetProperty("lastProcessedSequence").GetInt64().Should().BeGreaterThanOrEqualTo(entries.Max(e => e.GetProperty("sequence").GetInt64()));
@@ -60,7 +60,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     [Fact]
     public async Task DailyVolumes_OutsideTheRange_AreLeftOut()
     {
-        var report = await _teller.GetOkAsync("/api/v1/reports/daily-volumes?from=2001-01-01&to=2001-12-31");
+        var report = await fixture.GetOkAsync("/api/v1/reports/daily-volumes?from=2001-01-01&to=2001-12-31");
 
         report.GetProperty("days").GetArrayLength().Should().Be(0);
         report.GetProperty("from").GetString().Should().Be("2001-01-01");
@@ -80,18 +80,18 @@ public sealed class ReportTests(ProjectionsFixture fixture)
 
         await fixture.WaitForReportsAsync();
 
-        var byCount = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=count&limit=2&currency=ISK");
+        var byCount = await fixture.GetOkAsync("/api/v1/reports/top-accounts?by=count&limit=2&currency=ISK");
         var counted = byCount.GetProperty("accounts").EnumerateArray().ToList();
         counted.Select(a => a.GetProperty("accountId").GetGuid()).Should().Equal(busy, quiet);
         counted.Select(a => a.GetProperty("eventCount").GetInt64()).Should().Equal(6, 5);
         counted[0].GetProperty("totalIn").GetDecimal().Should().Be(1000);
         counted[0].GetProperty("totalOut").GetDecimal().Should().Be(40);
         counted[0].GetProperty("volume").GetDecimal().Should().Be(1040);
-        var history = await _teller.HistoryAsync(busy);
+        var history = await _auditor.HistoryAsync(busy);
         counted[0].GetProperty("firstActivityAt").GetDateTimeOffset().Should().Be(history[0].OccurredAt());
         counted[0].GetProperty("lastActivityAt").GetDateTimeOffset().Should().Be(history[^1].OccurredAt());
 
-        var byVolume = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=3&currency=ISK");
+        var byVolume = await fixture.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=3&currency=ISK");
         byVolume.GetProperty("accounts").EnumerateArray().Select(a => a.GetProperty("accountId").GetGuid()).Should().Equal(large, busy, quiet);
         byVolume.GetProperty("by").GetString().Should().Be("volume");
     }
@@ -103,7 +103,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
         await _teller.OpenFundedAccountAsync("7.000", currency: "KWD");
         await fixture.WaitForReportsAsync();
 
-        var report = await _teller.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=1");
+        var report = await fixture.GetOkAsync("/api/v1/reports/top-accounts?by=volume&limit=1");
 
         var accounts = report.GetProperty("accounts").EnumerateArray().ToList();
         var currencies = accounts.Select(a => a.GetProperty("currency").GetString()).ToList();
@@ -123,7 +123,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     public async Task BadParameters_AreValidationErrors(string path, string field)
     {
         using var response = await _teller.GetAsync(path);
-        await ApiCases.ExpectValidationError(response, field);
+        await Teller.ExpectValidationError(response, field);
     }
 
     [Theory]
@@ -139,7 +139,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     {
         using var response = await _teller.GetAsync(path);
 
-        var problem = await ApiCases.ExpectValidationError(response, field);
+        var problem = await Teller.ExpectValidationError(response, field);
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });

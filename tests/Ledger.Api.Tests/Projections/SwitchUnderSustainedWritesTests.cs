@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Ledger.Api.Tests.Audit;
-using Ledger.Api.Tests.Http;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Projections;
@@ -17,6 +15,8 @@ public sealed class SwitchUnderSustainedWritesTests(ProjectionsFixture fixture)
     private const int AccountCount = 8;
 
     private readonly Teller _teller = fixture.Teller;
+
+    private readonly Auditor _auditor = fixture.Auditor;
 
     [Fact]
     public async Task RebuildsWhileTellersTransferNonStop_SwitchAndNoTellerGetsAServerError()
@@ -44,11 +44,11 @@ public sealed class SwitchUnderSustainedWritesTests(ProjectionsFixture fixture)
 
         foreach (var accountId in accounts)
         {
-            var integrity = await _teller.GetOkAsync($"/api/v1/accounts/{accountId}/integrity");
+            var integrity = await _auditor.IntegrityAsync(accountId);
             integrity.GetProperty("valid").GetBoolean().Should().BeTrue("got {0}", integrity);
         }
 
-        (await _teller.GetOkAsync("/api/v1/ledger/balances")).GetProperty("balanced").GetBoolean().Should().BeTrue();
+        (await _auditor.BalancesAsync()).GetProperty("balanced").GetBoolean().Should().BeTrue();
     }
 
     [Fact]

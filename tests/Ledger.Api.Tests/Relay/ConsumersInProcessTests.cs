@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
 
@@ -51,7 +50,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
     {
         using var response = await _teller.GetAsync($"/api/v1/fraud/alerts?{query}");
 
-        var problem = await ApiCases.ExpectValidationError(response, field);
+        var problem = await Teller.ExpectValidationError(response, field);
 
         problem.GetProperty("errors").Deserialize<Dictionary<string, string[]>>().Should()
             .BeEquivalentTo(new Dictionary<string, string[]> { [field] = [message] });

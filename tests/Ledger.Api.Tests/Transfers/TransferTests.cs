@@ -228,7 +228,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.PostJsonAsync(Teller.TransfersPath, body);
 
-        await ApiCases.ExpectValidationError(response, missing);
+        await Teller.ExpectValidationError(response, missing);
         (await _teller.StateAsync(accountId)).Should().Be(("10.00", 2L));
     }
 
@@ -240,7 +240,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { transferId = Guid.Empty, fromAccountId, toAccountId, amount = "1" });
 
-        await ApiCases.ExpectValidationError(response, "transferId");
+        await Teller.ExpectValidationError(response, "transferId");
     }
 
     [Theory]
@@ -252,7 +252,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
         using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "5000.00");
     }
 
@@ -265,7 +265,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
         using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "10.00");
     }
 
@@ -279,7 +279,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
         using var response = await _teller.PostJsonAsync(Teller.TransfersPath,
             $$"""{"fromAccountId":"{{fromAccountId}}","toAccountId":"{{toAccountId}}","amount":{{amount}}}""");
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "100.00");
     }
 
@@ -303,7 +303,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId, toAccountId, amount = "1000000000000.01" });
 
-        await ApiCases.ExpectValidationError(response, "amount");
+        await Teller.ExpectValidationError(response, "amount");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "0.00", fromVersion: 1);
     }
 
@@ -318,7 +318,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         receipt.GetProperty("amount").GetRawText().Should().Be("5");
         receipt.GetProperty("fromBalance").GetRawText().Should().Be("5");
-        await ApiCases.ExpectValidationError(fraction, "amount");
+        await Teller.ExpectValidationError(fraction, "amount");
         (await _teller.StateAsync(toAccountId)).Should().Be(("5", 2L));
     }
 
@@ -351,7 +351,7 @@ public sealed class TransferTests(LedgerApiFactory factory)
 
         using var response = await _teller.TransferRawAsync(new { fromAccountId, toAccountId, amount = "1", reference = new string('r', 141) });
 
-        await ApiCases.ExpectValidationError(response, "reference");
+        await Teller.ExpectValidationError(response, "reference");
         await ExpectUnchangedAsync(fromAccountId, toAccountId, "10.00");
     }
 

@@ -11,6 +11,7 @@ using Ledger.Api.Fraud;
 using Ledger.Api.Operations;
 using Ledger.Api.Projections;
 using Ledger.Api.Reports;
+using Ledger.Api.Security;
 using Ledger.Api.Transfers;
 using Ledger.AuditLog;
 using Ledger.Development.Postgres;
@@ -56,6 +57,16 @@ using var ownedPostgres = embedded;
 var (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, bootstrapLoggers);
 using var ownedKafka = embeddedKafka;
 var services = builder.Services;
+
+try
+{
+    services.AddLedgerAuth(builder.Configuration, builder.Environment);
+}
+catch (InvalidOperationException badSetting)
+{
+    await Console.Error.WriteLineAsync($"Ledger cannot start: {badSetting.Message}");
+    return 1;
+}
 
 // Teller requests are small; anything near this size is a mistake or an attack.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.BodyBytesMax);
@@ -151,43 +162,50 @@ app.UseStatusCodePages();
 app.UseCorrelation();
 app.UseStrictJsonBodies();
 app.UseIdempotencyBuffering();
+// The API's description and its UI are public; everything else below needs a token (docs/security.md).
 app.UseSwagger();
 app.UseSwaggerUI();
+app.UseAuthentication();
+app.UseAuthorization();
 
 // Liveness says the process serves HTTP; readiness also needs the database, and is degraded while a consumer gap is open.
-app.MapPrometheusScrapingEndpoint();
-app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+app.MapPrometheusScrapingEndpoint().RequireAuthorization(Access.Operate);
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
 
-var v1 = app.MapGroup("/api/v1").WithTags("Tellers");
-OpenAccountEndpoint.Map(v1);
-GetAccountEndpoint.Map(v1);
-DepositEndpoint.Map(v1);
-WithdrawEndpoint.Map(v1);
-TransferEndpoint.Map(v1);
-GetTransferEndpoint.Map(v1);
+// Endpoints are grouped by who may call them: each group carries exactly one policy of Access.
+var v1 = app.MapGroup("/api/v1");
+var moveMoney = v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.MoveMoney);
+OpenAccountEndpoint.Map(moveMoney);
+DepositEndpoint.Map(moveMoney);
+WithdrawEndpoint.Map(moveMoney);
+TransferEndpoint.Map(moveMoney);
 
-var audit = app.MapGroup("/api/v1").WithTags("Auditors");
+var readAccounts = v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.ReadAccounts);
+GetAccountEndpoint.Map(readAccounts);
+GetTransferEndpoint.Map(readAccounts);
+
+var audit = v1.MapGroup("").WithTags("Auditors").RequireAuthorization(Access.Audit);
 GetHistoryEndpoint.Map(audit);
 GetStatementEndpoint.Map(audit);
 VerifyIntegrityEndpoint.Map(audit);
 GetBalancesEndpoint.Map(audit);
 
-var operations = app.MapGroup("/api/v1").WithTags("Operations");
-GetRelayStatusEndpoint.Map(operations);
-GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaOptions.RelayEnabled, kafkaOptions.ConsumersEnabled);
-
-var consumers = app.MapGroup("/api/v1").WithTags("Fraud and audit");
+var consumers = v1.MapGroup("").WithTags("Fraud and audit").RequireAuthorization(Access.Audit);
 GetAuditStatusEndpoint.Map(consumers);
-GetConsumerGapsEndpoint.Map(consumers);
 GetAlertsEndpoint.Map(consumers);
 
-var analysts = app.MapGroup("/api/v1").WithTags("Analysts");
-ListProjectionsEndpoint.Map(analysts);
-RebuildProjectionEndpoint.Map(analysts);
-GetRebuildEndpoint.Map(analysts);
-GetDailyVolumesEndpoint.Map(analysts);
-GetTopAccountsEndpoint.Map(analysts);
+var operations = v1.MapGroup("").WithTags("Operations").RequireAuthorization(Access.Operate);
+GetRelayStatusEndpoint.Map(operations);
+GetSystemEndpoint.Map(operations, postgresEmbedded: embedded is not null, kafkaOptions.RelayEnabled, kafkaOptions.ConsumersEnabled);
+GetConsumerGapsEndpoint.Map(v1.MapGroup("").WithTags("Fraud and audit").RequireAuthorization(Access.Operate));
+
+var reports = v1.MapGroup("").WithTags("Analysts").RequireAuthorization(Access.Report);
+ListProjectionsEndpoint.Map(reports);
+GetRebuildEndpoint.Map(reports);
+GetDailyVolumesEndpoint.Map(reports);
+GetTopAccountsEndpoint.Map(reports);
+RebuildProjectionEndpoint.Map(v1.MapGroup("").WithTags("Analysts").RequireAuthorization(Access.Rebuild));
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ledger.Cli.Identity;
 using Ledger.Cli.Kafka;
 using Ledger.Cli.Projections;
 using Ledger.Cli.Relay;
@@ -16,6 +17,7 @@ internal static class LedgerCommand
         ProjectionCommands.Create(),
         RelayCommands.Create(),
         SeedCommand.Create(),
+        TokenCommand.Create(),
     };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentValidation;
+using Ledger.Api.Security;
 using Ledger.Domain;
 using Ledger.Domain.Accounts;
 using Marten.Exceptions;
@@ -59,6 +60,8 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
 
         var kind = problem.Status switch
         {
+            401 => Problems.Unauthenticated,
+            403 => Problems.Forbidden,
             404 => Problems.NotFound,
             405 => Problems.MethodNotAllowed,
             413 => Problems.PayloadTooLarge,
@@ -73,6 +76,8 @@ public sealed class ProblemHandler(IProblemDetailsService problemDetails, ILogge
             {
                 415 => "Send the body as application/json.",
                 413 => $"Send at most {RequestLimits.BodyBytesMax} bytes.",
+                401 => "Send 'Authorization: Bearer <token>' with a token the ledger trusts; in Development, `ledger token --role <role>` prints one.",
+                403 => Access.DescribeRefusal(context.HttpContext),
                 _ => $"{context.HttpContext.Request.Method} {context.HttpContext.Request.Path}: {kind.Title}",
             };
         }

@@ -11,6 +11,8 @@ public sealed record ProblemKind(string Slug, int Status, string Title, int? Ret
 
 public static class Problems
 {
+    public static readonly ProblemKind Unauthenticated = new("unauthenticated", 401, "The request needs a valid bearer token.");
+    public static readonly ProblemKind Forbidden = new("forbidden", 403, "The token's roles do not allow this request.");
     public static readonly ProblemKind Validation = new("validation-error", 400, "The request is not valid.");
     public static readonly ProblemKind MalformedRequest = new("malformed-request", 400, "The request body could not be read.");
     public static readonly ProblemKind AccountNotFound = new("account-not-found", 404, "The account does not exist.");
@@ -43,7 +45,7 @@ public static class Problems
 
     public static IReadOnlyList<ProblemKind> All { get; } =
     [
-        Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
+        Unauthenticated, Forbidden, Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
         AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, DatabaseUnavailable, Internal,
     ];

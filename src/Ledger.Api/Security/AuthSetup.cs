@@ -1,0 +1,89 @@
+using Ledger.Development.Identity;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+
+namespace Ledger.Api.Security;
+
+/// <summary><c>Auth:*</c> settings (docs/security.md).</summary>
+public sealed class AuthOptions
+{
+    public const string Section = "Auth";
+
+    /// <summary>The identity provider (OIDC issuer) whose metadata and signing keys the API trusts. Required outside Development.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The audience tokens must be issued for. Required outside Development.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>The claim that carries roles in the provider's tokens.</summary>
+    public string RoleClaim { get; set; } = DevelopmentTokens.RoleClaim;
+
+    /// <summary>Development only: a symmetric key (base64, 256 bits or more) that <c>ledger token</c> signs with.</summary>
+    public string? DevelopmentSigningKey { get; set; }
+}
+
+/// <summary>
+/// JWT bearer authentication: tokens from the configured authority (OIDC metadata), or, in Development only, tokens signed
+/// with the development key. Start-up refuses a configuration that would accept forged tokens or none at all.
+/// </summary>
+public static class AuthSetup
+{
+    public static void AddLedgerAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(environment);
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        Check(auth, environment);
+
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
+        {
+            // Claims keep the names they have in the token ("sub", "role"), not the WS-Federation URIs.
+            options.MapInboundClaims = false;
+            options.TokenValidationParameters.NameClaimType = "sub";
+            options.TokenValidationParameters.RoleClaimType = auth.RoleClaim;
+            options.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            if (!string.IsNullOrWhiteSpace(auth.DevelopmentSigningKey))
+            {
+                options.TokenValidationParameters.ValidIssuer = DevelopmentTokens.Issuer;
+                options.TokenValidationParameters.ValidAudience = DevelopmentTokens.Audience;
+                options.TokenValidationParameters.IssuerSigningKey = DevelopmentTokens.Key(auth.DevelopmentSigningKey);
+            }
+            else
+            {
+                options.Authority = auth.Authority;
+                options.Audience = auth.Audience;
+            }
+        });
+        services.AddAuthorization(Access.AddPolicies);
+    }
+
+    /// <summary>The start-up checks: one clear message naming the setting, never a start that trusts the wrong tokens.</summary>
+    public static void Check(AuthOptions auth, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(auth);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (!string.IsNullOrWhiteSpace(auth.DevelopmentSigningKey))
+        {
+            if (!environment.IsDevelopment())
+            {
+                throw new InvalidOperationException(
+                    $"Auth:DevelopmentSigningKey is set in the {environment.EnvironmentName} environment. It is a development-only key " +
+                    "that anyone with the source can sign tokens with: remove it and set Auth:Authority and Auth:Audience.");
+            }
+
+            DevelopmentTokens.Key(auth.DevelopmentSigningKey);
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(auth.Authority) || string.IsNullOrWhiteSpace(auth.Audience))
+        {
+            throw new InvalidOperationException(
+                "Set Auth:Authority (the identity provider's issuer URL) and Auth:Audience (the audience of the ledger's tokens); " +
+                "in Development, Auth:DevelopmentSigningKey instead.");
+        }
+
+        if (!Uri.TryCreate(auth.Authority, UriKind.Absolute, out var authority) || authority.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidOperationException($"Auth:Authority must be an absolute https URL; it is '{auth.Authority}'.");
+        }
+    }
+}

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.Development.Postgres;
+using Ledger.Contracts;
 using Ledger.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -29,7 +30,7 @@ public sealed class PostgresCrashTests
             });
             await using (api)
             {
-                using var http = new HttpClient { BaseAddress = address };
+                using var http = new HttpClient { BaseAddress = address }.As(Roles.Teller);
                 var accountId = await OpenAccountAsync(http);
                 (await DepositAsync(http, accountId)).StatusCode.Should().Be(HttpStatusCode.OK);
 

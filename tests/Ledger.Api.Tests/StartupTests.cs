@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Ledger.Contracts;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests;
@@ -34,7 +35,7 @@ public sealed class StartupTests
         });
         await using (api)
         {
-            using var http = new HttpClient { BaseAddress = address };
+            using var http = new HttpClient { BaseAddress = address }.As(Roles.Teller);
             var body = $$"""{"owner":"{{new string('a', 70_000)}}","currency":"EUR"}""";
 
             using var response = await http.PostAsync(new Uri("/api/v1/accounts", UriKind.Relative),

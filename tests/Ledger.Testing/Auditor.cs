@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Ledger.Contracts;
 
 namespace Ledger.Testing;
 
@@ -12,7 +13,7 @@ public sealed class Auditor(HttpClient http)
     /// <summary>More pages than any test account has, so a history that does not end is a bug, not a long wait.</summary>
     private const int HistoryPagesMax = 100;
 
-    public HttpClient Http { get; } = http;
+    public HttpClient Http { get; } = http.As(Roles.Auditor);
 
     public Task<HttpResponseMessage> GetAsync(string path) => Http.GetAsync(new Uri(path, UriKind.Relative));
 

@@ -140,9 +140,21 @@ public static partial class ApiProcess
 {
     public const string Assembly = "Ledger.Api.dll";
 
-    /// <summary>Starts the API with these settings; it may exit at once (a test of startup failures waits for that).</summary>
-    public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment) =>
-        ChildProcess.Start(Assembly, ["--urls", "http://127.0.0.1:0"], environment);
+    /// <summary>
+    /// Starts the API with these settings (over <see cref="TestTokens.ChildProcessSettings"/>, so that it trusts the tests'
+    /// tokens); it may exit at once (a test of startup failures waits for that).
+    /// </summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        var settings = new Dictionary<string, string?>(TestTokens.ChildProcessSettings);
+        foreach (var (name, value) in environment)
+        {
+            settings[name] = value;
+        }
+
+        return ChildProcess.Start(Assembly, ["--urls", "http://127.0.0.1:0"], settings);
+    }
 
     /// <summary>Starts the API and waits until it listens; returns it with its address.</summary>
     public static async Task<(ChildProcess Api, Uri Address)> StartAsync(IReadOnlyDictionary<string, string?> environment)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
+using Ledger.Contracts;
 
 namespace Ledger.Testing;
 
@@ -15,7 +16,7 @@ public sealed class Teller(HttpClient http)
     public const string TransfersPath = "/api/v1/transfers";
     public const string CorrelationHeader = "X-Correlation-Id";
 
-    public HttpClient Http { get; } = http;
+    public HttpClient Http { get; } = http.As(Roles.Teller);
 
     public static string Json(object body) => JsonSerializer.Serialize(body);
 

@@ -99,7 +99,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     {
         var (accountId, _) = await ArrangeAsync();
 
-        using var response = await _teller.GetAsync($"/api/v1/accounts/{accountId}?{query}");
+        using var response = await _auditor.GetAsync($"/api/v1/accounts/{accountId}?{query}");
 
         var problem = await Teller.Expect(response, HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
@@ -179,7 +179,7 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     {
         var (accountId, _) = await ArrangeAsync();
 
-        using var response = await _teller.GetAsync($"/api/v1/accounts/{accountId}?asOf=2026-03-02T14:03:00Z&atVersion=1");
+        using var response = await _auditor.GetAsync($"/api/v1/accounts/{accountId}?asOf=2026-03-02T14:03:00Z&atVersion=1");
 
         var problem = await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, ProblemTypes.Validation);
         var errors = problem.GetProperty("errors");

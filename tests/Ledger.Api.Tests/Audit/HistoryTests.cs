@@ -246,7 +246,7 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     {
         var accountId = await _teller.OpenAccountAsync();
 
-        using var response = await _teller.GetAsync($"/api/v1/accounts/{accountId}/history?{query}");
+        using var response = await _auditor.GetAsync($"/api/v1/accounts/{accountId}/history?{query}");
 
         var problem = await Teller.Expect(response, HttpStatusCode.BadRequest);
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");

@@ -147,7 +147,7 @@ public sealed class StatementTests(LedgerApiFactory factory)
         var json = await _auditor.GetOkAsync($"/api/v1/accounts/{accountId}/statement?{query}");
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/accounts/{accountId}/statement?{query}", UriKind.Relative));
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
-        using var response = await _teller.Http.SendAsync(request);
+        using var response = await _auditor.Http.SendAsync(request);
         var csv = await response.Content.ReadAsStringAsync();
 
         response.StatusCode.Should().Be(HttpStatusCode.OK, csv);

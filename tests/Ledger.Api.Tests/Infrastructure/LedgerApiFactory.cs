@@ -1,3 +1,4 @@
+using Ledger.Contracts;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -14,6 +15,13 @@ namespace Ledger.Api.Tests.Infrastructure;
 /// </summary>
 public sealed class LedgerApiFactory : WebApplicationFactory<Program>
 {
+    /// <summary>Clients act as an administrator unless a test gives them a role (<see cref="TestTokens.As"/>).</summary>
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.As(Roles.Admin);
+    }
+
     public string ConnectionString { get; } = PostgresServer.CreateDatabase();
 
     /// <summary>The read models the API keeps: the ledger's own unless a test adds one.</summary>
@@ -25,6 +33,7 @@ public sealed class LedgerApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
         builder.UseEnvironment("Testing");
         builder.ConfigureTestServices(services => services.AddSingleton(Catalog));
+        TestTokens.TrustIn(builder);
     }
 }
 

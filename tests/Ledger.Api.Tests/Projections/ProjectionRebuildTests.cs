@@ -16,6 +16,8 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
 
     private readonly Teller _teller = fixture.Teller;
 
+    private readonly Analyst _analyst = fixture.Analyst;
+
     private readonly Auditor _auditor = fixture.Auditor;
 
     [Theory]
@@ -249,7 +251,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         var held = await ProjectionLock.TryTakeAsync(connection, "account-activity", CancellationToken.None);
         held.Should().NotBeNull();
 
-        using (var busy = await _teller.PostJsonAsync("/api/v1/projections/account-activity/rebuild", "{}"))
+        using (var busy = await _analyst.StartRebuildRawAsync("account-activity"))
         {
             var problem = await Teller.ExpectProblem(busy, HttpStatusCode.Conflict, "/problems/rebuild-in-progress");
             problem.GetProperty("detail").GetString().Should().Contain("account-activity");
@@ -295,7 +297,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     public async Task TwoRequestsAtOnce_StartOneRebuild()
     {
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
-        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => _teller.PostJsonAsync("/api/v1/projections/daily-volumes/rebuild", "{}")));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => _analyst.StartRebuildRawAsync("daily-volumes")));
         try
         {
             var statuses = responses.Select(r => r.StatusCode).ToList();
@@ -322,13 +324,13 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task UnknownProjectionOrRebuild_IsNotFound()
     {
-        using (var unknown = await _teller.PostJsonAsync("/api/v1/projections/balances/rebuild", "{}"))
+        using (var unknown = await _analyst.StartRebuildRawAsync("balances"))
         {
             var problem = await Teller.ExpectProblem(unknown, HttpStatusCode.NotFound, "/problems/projection-not-found");
             problem.GetProperty("detail").GetString().Should().Contain("accounts, account-entries, daily-volumes, account-activity");
         }
 
-        using var missing = await _teller.GetAsync($"/api/v1/projections/accounts/rebuilds/{Guid.NewGuid()}");
+        using var missing = await _analyst.GetAsync($"/api/v1/projections/accounts/rebuilds/{Guid.NewGuid()}");
         await Teller.ExpectProblem(missing, HttpStatusCode.NotFound, "/problems/rebuild-not-found");
     }
 

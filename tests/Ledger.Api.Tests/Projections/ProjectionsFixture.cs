@@ -33,6 +33,8 @@ public class ProjectionsFixture : IDisposable
 
     public Auditor Auditor => new(Factory.CreateClient());
 
+    public Analyst Analyst => new(Factory.CreateClient());
+
     public ProjectionRebuilder Rebuilder => Factory.Services.GetRequiredService<ProjectionRebuilder>();
 
     public NpgsqlDataSource DataSource => Factory.Services.GetRequiredService<NpgsqlDataSource>();
@@ -77,7 +79,7 @@ public class ProjectionsFixture : IDisposable
     /// <summary>Starts a rebuild over HTTP and returns the Location to follow it at.</summary>
     public async Task<Uri> StartRebuildAsync(string name)
     {
-        using var response = await Teller.PostJsonAsync($"/api/v1/projections/{name}/rebuild", "{}");
+        using var response = await Analyst.StartRebuildRawAsync(name);
         var body = await Teller.Expect(response, HttpStatusCode.Accepted);
         body.GetProperty("projection").GetString().Should().Be(name);
         body.GetProperty("state").GetString().Should().Be("running");
@@ -91,16 +93,8 @@ public class ProjectionsFixture : IDisposable
         Eventually.ReachesAsync(() => GetOkAsync(location.ToString()), view => view.GetProperty("state").GetString() != "running",
             $"rebuild {location} to finish");
 
-    /// <summary>
-    /// A read of the projections and reports (the analysts' endpoints), on a client of its own: neither the teller's nor
-    /// the auditor's.
-    /// </summary>
-    public async Task<JsonElement> GetOkAsync(string path)
-    {
-        using var client = Factory.CreateClient();
-        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
-        return await Teller.Expect(response, HttpStatusCode.OK);
-    }
+    /// <summary>A read of the projections and reports, as an analyst.</summary>
+    public Task<JsonElement> GetOkAsync(string path) => Analyst.GetOkAsync(path);
 }
 
 [CollectionDefinition(Name)]

@@ -24,7 +24,7 @@ public sealed class ReadModelProofTests(WithdrawalCountsFixture fixture) : IClas
     [Fact]
     public async Task IsListed_WithItsLifecycleAndDescription()
     {
-        using var response = await _teller.GetAsync("/api/v1/projections");
+        using var response = await fixture.Analyst.GetAsync(Analyst.ProjectionsPath);
         var list = await Teller.Expect(response, HttpStatusCode.OK);
 
         var model = list.EnumerateArray().Single(p => p.GetProperty("name").GetString() == WithdrawalCounts.ProjectionName);

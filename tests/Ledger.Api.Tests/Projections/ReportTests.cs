@@ -122,7 +122,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     [InlineData("/api/v1/reports/daily-volumes?currency=euro", "currency")]
     public async Task BadParameters_AreValidationErrors(string path, string field)
     {
-        using var response = await _teller.GetAsync(path);
+        using var response = await fixture.Analyst.GetAsync(path);
         await Teller.ExpectValidationError(response, field);
     }
 
@@ -137,7 +137,7 @@ public sealed class ReportTests(ProjectionsFixture fixture)
     [InlineData("/api/v1/reports/daily-volumes?currency=euro", "currency", "'currency' must be an ISO 4217 code the ledger knows, such as EUR.")]
     public async Task SeveralBadParameters_NameTheFirstOnly(string path, string field, string message)
     {
-        using var response = await _teller.GetAsync(path);
+        using var response = await fixture.Analyst.GetAsync(path);
 
         var problem = await Teller.ExpectValidationError(response, field);
 

@@ -38,7 +38,7 @@ public sealed class ConsumerGapTests(RelayFixture fixture) : IClassFixture<Relay
         // The audit group stood at the start of every partition when retention dropped everything published so far.
         DropEverythingPublishedBehindTheAuditGroup();
         await using var host = new RelayHost(Bootstrap, database, relayEnabled: true, consumersEnabled: true);
-        var http = host.Teller.Http;
+        using var http = host.CreateClient();
         await host.Teller.DepositAsync(ada, 30);
 
         var gaps = await Eventually.FoundAsync(async () =>

@@ -14,6 +14,10 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
 {
     private readonly Teller _teller = new(factory.CreateClient());
 
+    private readonly Auditor _auditor = new(factory.CreateClient());
+
+    private readonly HttpClient _admin = factory.CreateClient();
+
     [Fact]
     public async Task LargeWithdrawal_RaisesOneFraudAlertAndIsInTheAuditLog()
     {
@@ -26,7 +30,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
 
         var alerts = await Eventually.FoundAsync(async () =>
         {
-            var page = await _teller.Http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={account}");
+            var page = await _auditor.Http.GetFromJsonAsync<JsonElement>($"/api/v1/fraud/alerts?accountId={account}");
             var found = page.GetProperty("alerts").EnumerateArray().Where(alert => alert.GetProperty("rule").GetString() == "large-debit").ToList();
             return found.Count > 0 ? found : null;
         });
@@ -36,7 +40,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
         alerts[0].GetProperty("currency").GetString().Should().Be("GBP");
         var audit = await Eventually.FoundAsync(async () =>
         {
-            var status = await _teller.Http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
+            var status = await _auditor.Http.GetFromJsonAsync<JsonElement>("/api/v1/audit/status");
             return status.GetProperty("entries").GetInt64() >= 3 ? (JsonElement?)status : null;
         });
         audit.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
@@ -48,7 +52,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
     [InlineData("after=abc", "after", "'after' must be a cursor returned as 'nextCursor' by a previous page.")]
     public async Task BadFraudAlertsParameter_IsAValidationErrorOnIt(string query, string field, string message)
     {
-        using var response = await _teller.GetAsync($"/api/v1/fraud/alerts?{query}");
+        using var response = await _auditor.GetAsync($"/api/v1/fraud/alerts?{query}");
 
         var problem = await Teller.ExpectValidationError(response, field);
 
@@ -64,7 +68,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
 
         var metrics = await Eventually.FoundAsync(async () =>
         {
-            var text = await _teller.Http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var text = await _admin.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             return text.Contains("ledger_relay_published", StringComparison.Ordinal) &&
                    text.Contains("ledger_consumer_lag", StringComparison.Ordinal) ? text : null;
         });
@@ -75,7 +79,7 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
     [Fact]
     public async Task System_TellsWhereTheEmbeddedKafkaListens()
     {
-        var system = await _teller.Http.GetFromJsonAsync<JsonElement>("/api/v1/system");
+        var system = await _admin.GetFromJsonAsync<JsonElement>("/api/v1/system");
 
         system.GetProperty("kafka").GetProperty("embedded").GetBoolean().Should().BeTrue();
         system.GetProperty("kafka").GetProperty("bootstrapServers").GetString().Should().MatchRegex(@"^127\.0\.0\.1:\d+");

@@ -42,6 +42,13 @@ public sealed class RelayHost(string bootstrapServers, string connectionString, 
         builder.UseSetting("Kafka:ConsumersEnabled", consumersEnabled ? "true" : "false");
         builder.UseSetting("Kafka:ConsumerSessionTimeoutMs", "3000");
         builder.UseEnvironment("Testing");
+        TestTokens.TrustIn(builder);
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.As(Roles.Admin);
     }
 }
 

@@ -32,7 +32,7 @@ public static class LedgerSchema
     public static IReadOnlyList<string> Changes(SchemaMigration migration)
     {
         ArgumentNullException.ThrowIfNull(migration);
-        return [.. migration.Deltas.Select(delta => $"{delta.Difference.ToString().ToLowerInvariant()} {delta.SchemaObject.Identifier.QualifiedName}")];
+        return [.. migration.Deltas.Where(delta => delta.Difference != SchemaPatchDifference.None).Select(delta => $"{delta.Difference.ToString().ToLowerInvariant()} {delta.SchemaObject.Identifier.QualifiedName}")];
     }
 
     /// <summary>The SQL that brings the database to the configured schema (for an empty database, the whole schema).</summary>

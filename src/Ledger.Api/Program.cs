@@ -57,7 +57,7 @@ try
     (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
     (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
 }
-catch (Exception refused) when (StartupFailure.Describe(refused) is { } message)
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
     return await StartupFailure.ReportAsync(message);
 }
@@ -203,7 +203,7 @@ try
 {
     await app.RunAsync();
 }
-catch (Exception refused) when (StartupFailure.Describe(refused) is { } message)
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
     // A schema that is not current or an invalid option, found as the host starts.
     return await StartupFailure.ReportAsync(message);

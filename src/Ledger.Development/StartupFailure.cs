@@ -1,3 +1,4 @@
+using System.Reflection;
 using Ledger.Development.Postgres;
 using Ledger.EventStore;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,14 @@ public static class StartupFailure
 {
     public const string Prefix = "Ledger cannot start: ";
 
-    /// <summary>The message to print, or null when <paramref name="exception"/> is not a refusal to start.</summary>
-    public static string? Describe(Exception exception) => exception switch
+    /// <summary>
+    /// The message to print, or null when <paramref name="exception"/> is not a refusal to start or the host is not the
+    /// process's own program: a test that hosts <paramref name="program"/> in memory gets the exception itself.
+    /// </summary>
+    public static string? Describe(Exception exception, Assembly program) =>
+        Assembly.GetEntryAssembly() == program ? Describe(exception) : null;
+
+    private static string? Describe(Exception exception) => exception switch
     {
         StartupRefusedException or PostgresUnavailableException => exception.Message,
         OptionsValidationException invalid => string.Join(" ", invalid.Failures),

@@ -26,7 +26,7 @@ try
     (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
     (kafka, embeddedKafka) = KafkaBootstrap.Resolve(kafkaOptions, infrastructure, bootstrapLoggers.CreateLogger("Ledger.Kafka"));
 }
-catch (Exception refused) when (StartupFailure.Describe(refused) is { } message)
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
     return await StartupFailure.ReportAsync(message);
 }
@@ -53,7 +53,7 @@ try
 {
     await builder.Build().RunAsync();
 }
-catch (Exception refused) when (StartupFailure.Describe(refused) is { } message)
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
     return await StartupFailure.ReportAsync(message);
 }

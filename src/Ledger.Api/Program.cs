@@ -14,6 +14,8 @@ using Ledger.Api.Reports;
 using Ledger.Api.Security;
 using Ledger.Api.Transfers;
 using Ledger.AuditLog;
+using Ledger.Development;
+using Ledger.Development.Kafka;
 using Ledger.Development.Postgres;
 using Ledger.EventStore;
 using Ledger.EventStore.Audit;
@@ -41,32 +43,33 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 // Embedded PostgreSQL and Kafka start before the host is built and log for as long as the process runs.
 using var bootstrapLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
 
+// Embedded PostgreSQL and Kafka stand in for missing settings only in Development or with Ledger:Embedded (ADR-015).
+var infrastructure = EmbeddedInfrastructure.For(builder.Configuration, builder.Environment.EnvironmentName);
 EmbeddedPostgres? embedded;
 string connectionString;
+KafkaOptions kafkaOptions;
+KafkaConnection kafka;
+EmbeddedKafka? embeddedKafka;
 try
 {
-    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, bootstrapLoggers);
+    // Who may call the API is settled first: a start that would trust forged tokens, or none, goes no further.
+    AuthSetup.Check(AuthSetup.Read(builder.Configuration), builder.Environment);
+    kafkaOptions = KafkaOptions.Read(builder.Configuration);
+    // Every missing setting in one message, before anything is started.
+    infrastructure.RequireSettings(builder.Configuration, kafkaOptions);
+    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
+    (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
 }
-catch (PostgresUnavailableException unavailable)
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
-    await Console.Error.WriteLineAsync($"Ledger cannot start: {unavailable.Message}");
-    return 1;
+    return await StartupFailure.ReportAsync(message);
 }
 
 using var ownedPostgres = embedded;
-var (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, bootstrapLoggers);
 using var ownedKafka = embeddedKafka;
 var services = builder.Services;
 
-try
-{
-    services.AddLedgerAuth(builder.Configuration, builder.Environment);
-}
-catch (InvalidOperationException badSetting)
-{
-    await Console.Error.WriteLineAsync($"Ledger cannot start: {badSetting.Message}");
-    return 1;
-}
+services.AddLedgerAuth(builder.Configuration);
 
 // Teller requests are small; anything near this size is a mistake or an attack.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.BodyBytesMax);
@@ -83,7 +86,7 @@ services.AddMarten(provider =>
         return options;
     })
     .UseLightweightSessions()
-    .ApplyAllDatabaseChangesOnStartup()
+    .ApplySchemaOrCheckIt(services, infrastructure.ApplySchemaOnStart)
     .AddRelay(services, kafka, kafkaOptions);
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
@@ -208,7 +211,16 @@ GetTopAccountsEndpoint.Map(reports);
 RebuildProjectionEndpoint.Map(v1.MapGroup("").WithTags("Analysts").RequireAuthorization(Access.Rebuild));
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
+{
+    // A schema that is not current or an invalid option, found as the host starts.
+    return await StartupFailure.ReportAsync(message);
+}
+
 return 0;
 
 /// <summary>Entry point; public so that the HTTP tests can host it.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ledger.Cli.Identity;
+using Ledger.Cli.Database;
 using Ledger.Cli.Kafka;
 using Ledger.Cli.Projections;
 using Ledger.Cli.Relay;
@@ -13,6 +14,7 @@ internal static class LedgerCommand
     /// <summary>Composition only: each command group lives in its own folder and hands back one Command.</summary>
     public static RootCommand Create() => new("ledger: run and inspect the Ledger banking ledger from the command line.")
     {
+        DatabaseCommands.Create(),
         KafkaCommands.Create(),
         ProjectionCommands.Create(),
         RelayCommands.Create(),

@@ -1,3 +1,8 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
 namespace Ledger.Messaging;
 
 /// <summary>
@@ -47,4 +52,68 @@ public sealed class KafkaOptions
 
     /// <summary>Events the relay takes from the event store per page.</summary>
     public int RelayPageSize { get; set; } = 500;
+
+    /// <summary>
+    /// Binds and validates the section, for hosts that need the settings before their container exists (to start an
+    /// embedded broker with the configured partitions); throws <see cref="OptionsValidationException"/> when invalid.
+    /// </summary>
+    public static KafkaOptions Read(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = configuration.GetSection(Section).Get<KafkaOptions>() ?? new KafkaOptions();
+        var problems = options.Problems();
+        return problems.Count == 0 ? options : throw new OptionsValidationException(Section, typeof(KafkaOptions), problems);
+    }
+
+    /// <summary>Every problem with these settings, empty when they are valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        RequirePositive(problems, nameof(Partitions), Partitions);
+        RequirePositive(problems, nameof(ReplicationFactor), ReplicationFactor);
+        RequirePositive(problems, nameof(BatchSizeBytes), BatchSizeBytes);
+        RequirePositive(problems, nameof(BatchMessagesMax), BatchMessagesMax);
+        RequirePositive(problems, nameof(MessageTimeoutMs), MessageTimeoutMs);
+        RequirePositive(problems, nameof(RequestTimeoutMs), RequestTimeoutMs);
+        RequirePositive(problems, nameof(SocketTimeoutMs), SocketTimeoutMs);
+        RequirePositive(problems, nameof(RetryBackoffMaxMs), RetryBackoffMaxMs);
+        RequirePositive(problems, nameof(ConsumerSessionTimeoutMs), ConsumerSessionTimeoutMs);
+        RequirePositive(problems, nameof(RelayPageSize), RelayPageSize);
+        if (LingerMs < 0)
+        {
+            problems.Add($"{Section}:{nameof(LingerMs)} must not be negative, not {LingerMs}.");
+        }
+
+        return problems;
+    }
+
+    private static void RequirePositive(List<string> problems, string name, int value)
+    {
+        if (value < 1)
+        {
+            problems.Add($"{Section}:{name} must be at least 1, not {value}.");
+        }
+    }
+}
+
+/// <summary>Fails start-up (with <c>ValidateOnStart</c>) when the settings are invalid.</summary>
+public sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KafkaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}
+
+public static class KafkaOptionsRegistration
+{
+    /// <summary><c>IOptions&lt;KafkaOptions&gt;</c> bound to the <c>Kafka</c> section and validated when the host starts.</summary>
+    public static IServiceCollection AddKafkaOptions(this IServiceCollection services)
+    {
+        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
+        return services;
+    }
 }

@@ -16,7 +16,8 @@ public sealed partial class TopicProvisioner(KafkaConnection connection, IOption
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (connection.Embedded)
+        // The embedded broker got its topics when it started; no servers means neither the relay nor the consumers run.
+        if (connection.Embedded || string.IsNullOrWhiteSpace(connection.BootstrapServers))
         {
             return;
         }

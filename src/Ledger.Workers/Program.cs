@@ -1,24 +1,41 @@
 using Ledger.AuditLog;
+using Ledger.Development;
+using Ledger.Development.Kafka;
+using Ledger.Development.Postgres;
 using Ledger.Fraud;
 using Ledger.Messaging;
 using Npgsql;
 
 // Runs the consumers outside the API: `dotnet run --project src/Ledger.Workers` with Kafka:BootstrapServers and
-// ConnectionStrings:Ledger (the same database as the API, whose endpoints read the consumers' schemas).
+// ConnectionStrings:Ledger (the same database as the API, whose endpoints read the consumers' schemas). In Development
+// a missing connection string means the embedded PostgreSQL the API and `ledger` share, and a missing Kafka an embedded
+// broker of its own (ADR-015); any other environment refuses to start without them.
 var builder = Host.CreateApplicationBuilder(args);
-var connectionString = builder.Configuration.GetConnectionString("Ledger");
-var kafka = builder.Configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
-if (string.IsNullOrWhiteSpace(connectionString) || string.IsNullOrWhiteSpace(kafka.BootstrapServers))
+using var bootstrapLoggers = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+var infrastructure = EmbeddedInfrastructure.For(builder.Configuration, builder.Environment.EnvironmentName);
+EmbeddedPostgres? embedded;
+EmbeddedKafka? embeddedKafka;
+string connectionString;
+KafkaConnection kafka;
+try
 {
-    await Console.Error.WriteLineAsync(
-        "Ledger workers need ConnectionStrings:Ledger (the ledger's PostgreSQL) and Kafka:BootstrapServers (a Kafka cluster, " +
-        "or the address printed by `dotnet run --project src/Ledger.Cli -- kafka serve`).");
-    return 1;
+    var kafkaOptions = KafkaOptions.Read(builder.Configuration);
+    // This process is the consumers, whatever Kafka:ConsumersEnabled says for the API: it always needs Kafka.
+    kafkaOptions.ConsumersEnabled = true;
+    infrastructure.RequireSettings(builder.Configuration, kafkaOptions);
+    (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
+    (kafka, embeddedKafka) = KafkaBootstrap.Resolve(kafkaOptions, infrastructure, bootstrapLoggers.CreateLogger("Ledger.Kafka"));
+}
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
+{
+    return await StartupFailure.ReportAsync(message);
 }
 
+using var ownedPostgres = embedded;
+using var ownedKafka = embeddedKafka;
 var services = builder.Services;
-services.AddSingleton(new KafkaConnection(kafka.BootstrapServers, Embedded: false));
-services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+services.AddSingleton(kafka);
+services.AddKafkaOptions();
 services.AddHostedService<TopicProvisioner>();
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
@@ -32,5 +49,13 @@ if (builder.Configuration.GetValue("Workers:Fraud", defaultValue: true))
     services.AddFraudConsumer(builder.Configuration);
 }
 
-await builder.Build().RunAsync();
+try
+{
+    await builder.Build().RunAsync();
+}
+catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
+{
+    return await StartupFailure.ReportAsync(message);
+}
+
 return 0;

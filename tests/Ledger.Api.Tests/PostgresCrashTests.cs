@@ -24,6 +24,7 @@ public sealed class PostgresCrashTests
         {
             var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string?>
             {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
                 ["ConnectionStrings__Ledger"] = "",
                 ["Postgres__DataDirectory"] = dataDirectory,
                 ["Kafka__ConsumersEnabled"] = "false",

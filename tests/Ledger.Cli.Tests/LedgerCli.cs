@@ -19,17 +19,29 @@ public sealed record CliResult(int ExitCode, string Output, string Error)
 
 /// <summary>
 /// Runs <c>ledger</c> commands in this process, as the tool's Main does, with stdout and stderr captured: a writer that is
-/// not the console is redirected output to the tool, so what tests see is what a script would read.
+/// not the console is redirected output to the tool, so what tests see is what a script would read. The environment is
+/// not Development, so commands check the schema rather than apply it: the first command is preceded by
+/// <c>ledger db migrate</c>, as an operator would run it on a new database (ADR-015).
 /// </summary>
 public sealed class LedgerCli(string connectionString)
 {
+    private readonly Lazy<Task<CliResult>> _migrated = new(() => RunRawAsync(["db", "migrate", "--connection", connectionString]));
+
     public string ConnectionString { get; } = connectionString;
 
     /// <summary>Runs the command against this test's database.</summary>
     public Task<CliResult> RunAsync(params string[] args) => RunAsync(args, CancellationToken.None);
 
-    public Task<CliResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellation) =>
-        RunRawAsync([.. args, "--connection", ConnectionString], cancellation);
+    public async Task<CliResult> RunAsync(IReadOnlyList<string> args, CancellationToken cancellation)
+    {
+        var migrated = await _migrated.Value;
+        if (migrated.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"ledger db migrate failed on the test's database: {migrated}");
+        }
+
+        return await RunRawAsync([.. args, "--connection", ConnectionString], cancellation);
+    }
 
     public Task<CliResult> SeedAsync(int accounts = 50, int transfers = 500, int seed = 1, bool json = true) =>
         RunAsync(["seed", "--accounts", $"{accounts}", "--transfers", $"{transfers}", "--seed", $"{seed}", .. (json ? ["--json"] : Array.Empty<string>())],

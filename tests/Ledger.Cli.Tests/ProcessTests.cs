@@ -14,6 +14,7 @@ public sealed class ProcessTests
     public async Task RedirectedOutput_HasNoEscapeCodes_EvenWhenTheTerminalTypeHasColours()
     {
         var connectionString = PostgresServer.CreateDatabase();
+        (await RunAsync("db", "migrate", "--connection", connectionString)).ExitCode.Should().Be(0);
 
         var seed = await RunAsync("seed", "--accounts", "20", "--transfers", "200", "--connection", connectionString);
         var list = await RunAsync("projections", "list", "--connection", connectionString);

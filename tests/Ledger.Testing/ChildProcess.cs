@@ -147,7 +147,8 @@ public static partial class ApiProcess
     public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var settings = new Dictionary<string, string?>(TestTokens.ChildProcessSettings);
+        var settings = new Dictionary<string, string?>(TestTokens.ChildProcessSettings(
+            environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") ?? "Development"));
         foreach (var (name, value) in environment)
         {
             settings[name] = value;

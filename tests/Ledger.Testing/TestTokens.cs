@@ -55,10 +55,14 @@ public static class TestTokens
         }));
     }
 
-    /// <summary>The settings a child-process API needs to trust these tokens.</summary>
-    public static IReadOnlyDictionary<string, string?> ChildProcessSettings { get; } = new Dictionary<string, string?>
-    {
-        ["ASPNETCORE_ENVIRONMENT"] = "Development",
-        ["Auth__DevelopmentSigningKey"] = KeyBase64,
-    };
+    /// <summary>
+    /// The settings a child-process API needs: in Development, to trust these tokens; elsewhere, an authority and an
+    /// audience, as production has (their metadata is fetched only when a token is checked, which such tests do not do).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string?> ChildProcessSettings(string environment) => environment == "Development"
+        ? new Dictionary<string, string?> { ["ASPNETCORE_ENVIRONMENT"] = environment, ["Auth__DevelopmentSigningKey"] = KeyBase64 }
+        : new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = environment, ["Auth__Authority"] = Authority, ["Auth__Audience"] = DevelopmentTokens.Audience,
+        };
 }

@@ -1,5 +1,6 @@
 using JasperFx.Events.Daemon;
 using Ledger.AuditLog;
+using Ledger.Development;
 using Ledger.Development.Kafka;
 using Ledger.Fraud;
 using Ledger.Messaging;
@@ -14,12 +15,13 @@ namespace Ledger.Api.Hosting;
 /// </summary>
 public static class MessagingSetup
 {
-    public static (KafkaOptions Options, KafkaConnection Connection, EmbeddedKafka? Embedded) Resolve(IConfiguration configuration, ILoggerFactory loggers)
+    public static (KafkaOptions Options, KafkaConnection Connection, EmbeddedKafka? Embedded) Resolve(IConfiguration configuration,
+        EmbeddedInfrastructure infrastructure, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(loggers);
-        var options = configuration.GetSection(KafkaOptions.Section).Get<KafkaOptions>() ?? new KafkaOptions();
-        var (connection, embedded) = KafkaBootstrap.Resolve(options, loggers.CreateLogger("Ledger.Kafka"));
+        var options = KafkaOptions.Read(configuration);
+        var (connection, embedded) = KafkaBootstrap.Resolve(options, infrastructure, loggers.CreateLogger("Ledger.Kafka"));
         return (options, connection, embedded);
     }
 
@@ -44,7 +46,7 @@ public static class MessagingSetup
     {
         ArgumentNullException.ThrowIfNull(marten);
         services.AddSingleton(connection);
-        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section);
+        services.AddKafkaOptions();
         services.AddHostedService<TopicProvisioner>();
         services.AddSingleton<RelayStatusQuery>();
         if (!options.RelayEnabled)

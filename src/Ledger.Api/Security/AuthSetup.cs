@@ -1,4 +1,5 @@
 using Ledger.Development.Identity;
+using Ledger.EventStore;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 
 namespace Ledger.Api.Security;
@@ -27,12 +28,14 @@ public sealed class AuthOptions
 /// </summary>
 public static class AuthSetup
 {
-    public static void AddLedgerAuth(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static AuthOptions Read(IConfiguration configuration) =>
+        configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+
+    /// <summary>Registers authentication and the policies; <see cref="Check"/> has accepted the settings already.</summary>
+    public static void AddLedgerAuth(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        ArgumentNullException.ThrowIfNull(environment);
-        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
-        Check(auth, environment);
+        var auth = Read(configuration);
 
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(options =>
         {
@@ -65,25 +68,33 @@ public static class AuthSetup
         {
             if (!environment.IsDevelopment())
             {
-                throw new InvalidOperationException(
+                throw new StartupRefusedException(
                     $"Auth:DevelopmentSigningKey is set in the {environment.EnvironmentName} environment. It is a development-only key " +
                     "that anyone with the source can sign tokens with: remove it and set Auth:Authority and Auth:Audience.");
             }
 
-            DevelopmentTokens.Key(auth.DevelopmentSigningKey);
+            try
+            {
+                DevelopmentTokens.Key(auth.DevelopmentSigningKey);
+            }
+            catch (InvalidOperationException badKey)
+            {
+                throw new StartupRefusedException(badKey.Message);
+            }
+
             return;
         }
 
         if (string.IsNullOrWhiteSpace(auth.Authority) || string.IsNullOrWhiteSpace(auth.Audience))
         {
-            throw new InvalidOperationException(
+            throw new StartupRefusedException(
                 "Set Auth:Authority (the identity provider's issuer URL) and Auth:Audience (the audience of the ledger's tokens); " +
                 "in Development, Auth:DevelopmentSigningKey instead.");
         }
 
         if (!Uri.TryCreate(auth.Authority, UriKind.Absolute, out var authority) || authority.Scheme != Uri.UriSchemeHttps)
         {
-            throw new InvalidOperationException($"Auth:Authority must be an absolute https URL; it is '{auth.Authority}'.");
+            throw new StartupRefusedException($"Auth:Authority must be an absolute https URL; it is '{auth.Authority}'.");
         }
     }
 }

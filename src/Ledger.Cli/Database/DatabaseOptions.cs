@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Ledger.Development;
 using Ledger.Development.Postgres;
 using Microsoft.Extensions.Configuration;
 
@@ -7,14 +8,16 @@ namespace Ledger.Cli.Database;
 
 /// <summary>
 /// <c>--connection</c> and <c>--data-dir</c>: which database a command works on. Without them the tool reads the same
-/// settings as the API from the environment (<c>ConnectionStrings__Ledger</c>, <c>Postgres__DataDirectory</c>), and falls
-/// back to the embedded PostgreSQL in <c>.ledger/postgres</c> of the current directory, where the API keeps it too.
+/// settings as the API from the environment (<c>ConnectionStrings__Ledger</c>, <c>Postgres__DataDirectory</c>), and in
+/// Development (<c>DOTNET_ENVIRONMENT</c>) falls back to the embedded PostgreSQL in <c>.ledger/postgres</c> of the current
+/// directory, where the API keeps it too. Elsewhere no connection string is an error (ADR-015); <c>--data-dir</c> asks
+/// for the embedded PostgreSQL explicitly, so it is honoured in any environment.
 /// </summary>
 internal sealed class DatabaseOptions
 {
     public Option<string> Connection { get; } = new("--connection")
     {
-        Description = "Npgsql connection string of the ledger's database (default: ConnectionStrings__Ledger, else the embedded PostgreSQL).",
+        Description = "Npgsql connection string of the ledger's database (default: ConnectionStrings__Ledger; in Development, else the embedded PostgreSQL).",
         HelpName = "connection-string",
         Recursive = true,
     };
@@ -59,6 +62,7 @@ internal sealed class DatabaseOptions
             // An explicit folder wins over a connection string inherited from the environment.
             overrides[$"ConnectionStrings:{DatabaseBootstrap.ConnectionStringName}"] = "";
             overrides[DatabaseBootstrap.DataDirectoryKey] = dataDirectory;
+            overrides[EmbeddedInfrastructure.EnabledKey] = "true";
         }
 
         return new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();

@@ -1,4 +1,5 @@
 using Ledger.AuditLog;
+using Ledger.Development;
 using Ledger.Development.Postgres;
 using Ledger.EventStore;
 using Ledger.EventStore.Projections;
@@ -11,9 +12,20 @@ using Npgsql;
 
 namespace Ledger.Cli.Database;
 
+/// <summary>What opening the database does about its schema.</summary>
+internal enum SchemaUse
+{
+    /// <summary>Applies pending changes in Development (or with Ledger:ApplySchemaOnStart), elsewhere refuses them (ADR-015).</summary>
+    Current,
+
+    /// <summary>Leaves the schema as it is: <c>ledger db script</c> and <c>ledger db migrate</c> look at it themselves.</summary>
+    AsItIs,
+}
+
 /// <summary>
-/// The ledger's database as a command uses it: the schema made current with the API's own store configuration, a data
-/// source, and the store's serializer. Disposing stops the embedded PostgreSQL only if this process started it.
+/// The ledger's database as a command uses it: the API's own store configuration, its schema checked (or, in
+/// Development, made current), a data source, and the store's serializer. Disposing stops the embedded PostgreSQL only if
+/// this process started it.
 /// </summary>
 internal sealed class LedgerDatabase : IAsyncDisposable
 {
@@ -38,14 +50,17 @@ internal sealed class LedgerDatabase : IAsyncDisposable
 
     public ISerializer Serializer { get; }
 
-    public static async Task<LedgerDatabase> OpenAsync(IConfiguration configuration, ILoggerFactory loggers, CancellationToken cancellation)
+    public static async Task<LedgerDatabase> OpenAsync(IConfiguration configuration, ILoggerFactory loggers, SchemaUse schema,
+        CancellationToken cancellation)
     {
-        var (connectionString, embedded) = DatabaseBootstrap.Resolve(configuration, loggers);
+        // DOTNET_ENVIRONMENT decides, as for the workers: Development may start the embedded PostgreSQL (ADR-015).
+        var infrastructure = EmbeddedInfrastructure.ForTool(configuration);
+        var (connectionString, embedded) = DatabaseBootstrap.Resolve(configuration, infrastructure, loggers);
         DocumentStore? store = null;
         try
         {
-            // Exactly what the API configures (the relay's and the consumers' tables included): applying it creates what is
-            // missing and never changes or drops anything the API created.
+            // Exactly what the API configures (the relay's and the consumers' tables included), so that what is current
+            // here is current for the API, and `ledger db migrate` creates what the API needs.
             store = DocumentStore.For(options =>
             {
                 LedgerStore.Configure(options, connectionString, Catalog);
@@ -53,7 +68,15 @@ internal sealed class LedgerDatabase : IAsyncDisposable
                 FraudStore.Configure(options);
                 AuditLogStore.Configure(options);
             });
-            await store.Storage.Database.ApplyAllConfiguredChangesToDatabaseAsync(ct: cancellation);
+            if (schema == SchemaUse.Current && infrastructure.ApplySchemaOnStart)
+            {
+                await LedgerSchema.ApplyAsync(store, cancellation);
+            }
+            else if (schema == SchemaUse.Current)
+            {
+                await LedgerSchema.EnsureCurrentAsync(store, cancellation);
+            }
+
             return new LedgerDatabase(store, NpgsqlDataSource.Create(connectionString), embedded);
         }
         catch

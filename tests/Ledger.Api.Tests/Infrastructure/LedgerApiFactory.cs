@@ -9,7 +9,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Ledger.Api.Tests.Infrastructure;
 
 /// <summary>
-/// The real API, hosted in memory against a fresh database on the test run's PostgreSQL server.
+/// The real API, hosted in memory against a fresh database on the test run's PostgreSQL server, with the embedded Kafka a
+/// developer gets (asked for with <c>Ledger:Embedded</c>: the environment is Testing, not Development) and the schema
+/// applied at start (ADR-015; the production path, check and <c>ledger db migrate</c>, has its own tests in StartupTests).
 /// One instance is shared by every HTTP test class (see <see cref="ApiFixtureGroup"/>); tests isolate themselves by
 /// using new account ids.
 /// </summary>
@@ -31,6 +33,8 @@ public sealed class LedgerApiFactory : WebApplicationFactory<Program>
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
+        builder.UseSetting("Ledger:Embedded", "true");
+        builder.UseSetting("Ledger:ApplySchemaOnStart", "true");
         builder.UseEnvironment("Testing");
         builder.ConfigureTestServices(services => services.AddSingleton(Catalog));
         TestTokens.TrustIn(builder);

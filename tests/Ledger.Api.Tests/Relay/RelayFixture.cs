@@ -25,7 +25,10 @@ public sealed class RelayFixture : IDisposable
     public void Dispose() => Kafka.Dispose();
 }
 
-/// <summary>An API host on the fixture's Kafka and a given database; the relay on or off.</summary>
+/// <summary>
+/// An API host on the fixture's Kafka and a given database; the relay on or off. Nothing embedded is allowed (environment
+/// Testing), as in production; the schema is applied at start because every test brings a fresh database (ADR-015).
+/// </summary>
 public sealed class RelayHost(string bootstrapServers, string connectionString, bool relayEnabled, bool consumersEnabled = false)
     : WebApplicationFactory<Program>
 {
@@ -41,6 +44,7 @@ public sealed class RelayHost(string bootstrapServers, string connectionString, 
         builder.UseSetting("Kafka:RelayEnabled", relayEnabled ? "true" : "false");
         builder.UseSetting("Kafka:ConsumersEnabled", consumersEnabled ? "true" : "false");
         builder.UseSetting("Kafka:ConsumerSessionTimeoutMs", "3000");
+        builder.UseSetting("Ledger:ApplySchemaOnStart", "true");
         builder.UseEnvironment("Testing");
         TestTokens.TrustIn(builder);
     }

@@ -26,7 +26,9 @@ public sealed class WorkersProcessTests
         await using var workers = StartWorkers(database: "", bootstrapServers: "");
 
         (await workers.WaitForExitAsync()).Should().Be(1);
-        workers.StandardError.Should().Contain("ConnectionStrings:Ledger").And.Contain("Kafka:BootstrapServers").And.Contain("kafka serve");
+        workers.StandardError.Should().StartWith("Ledger cannot start:").And.Contain("ConnectionStrings:Ledger")
+            .And.Contain("Kafka:BootstrapServers").And.Contain("DOTNET_ENVIRONMENT=Development");
+        workers.StandardOutput.Should().NotContain("Embedded Kafka listening");
     }
 
     private static ChildProcess StartWorkers(string database, string bootstrapServers) =>

@@ -70,6 +70,7 @@ using var ownedKafka = embeddedKafka;
 var services = builder.Services;
 
 services.AddLedgerAuth(builder.Configuration);
+services.AddLedgerRateLimits();
 
 // Teller requests are small; anything near this size is a mistake or an attack.
 builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = RequestLimits.BodyBytesMax);
@@ -143,6 +144,8 @@ services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
     // {"amount":"1.00","Amount":"2.00"} is ambiguous: refuse it rather than let the last one win.
     options.SerializerOptions.AllowDuplicateProperties = false;
+    // Command bodies are flat; a deeply nested body is an attack on the reader, refused as malformed (400).
+    options.SerializerOptions.MaxDepth = RequestLimits.JsonDepthMax;
 });
 // Binding failures (malformed JSON, a non-UUID id) throw so that ProblemHandler answers them with field errors.
 services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
@@ -170,6 +173,8 @@ app.UseSwagger();
 app.UseSwaggerUI();
 app.UseAuthentication();
 app.UseAuthorization();
+// After authentication, so that a client is its token's subject (docs/security.md).
+app.UseRateLimiter();
 
 // Liveness says the process serves HTTP; readiness also needs the database, and is degraded while a consumer gap is open.
 app.MapPrometheusScrapingEndpoint().RequireAuthorization(Access.Operate);
@@ -178,7 +183,7 @@ app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Con
 
 // Endpoints are grouped by who may call them: each group carries exactly one policy of Access.
 var v1 = app.MapGroup("/api/v1");
-var moveMoney = v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.MoveMoney);
+var moveMoney = v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.MoveMoney).RequireRateLimiting(RateLimits.Commands);
 OpenAccountEndpoint.Map(moveMoney);
 DepositEndpoint.Map(moveMoney);
 WithdrawEndpoint.Map(moveMoney);
@@ -208,7 +213,7 @@ ListProjectionsEndpoint.Map(reports);
 GetRebuildEndpoint.Map(reports);
 GetDailyVolumesEndpoint.Map(reports);
 GetTopAccountsEndpoint.Map(reports);
-RebuildProjectionEndpoint.Map(v1.MapGroup("").WithTags("Analysts").RequireAuthorization(Access.Rebuild));
+RebuildProjectionEndpoint.Map(v1.MapGroup("").WithTags("Analysts").RequireAuthorization(Access.Rebuild).RequireRateLimiting(RateLimits.Expensive));
 
 app.Lifetime.ApplicationStarted.Register(() => StartupBanner.Print(app));
 try

@@ -83,6 +83,7 @@ public sealed class SchemaStartupTests
             builder.UseSetting("Kafka:ConsumersEnabled", "false");
             builder.UseSetting("Projections:RunAsync", "false");
             TestTokens.TrustIn(builder);
+            TestLimits.RaiseIn(builder);
         }
     }
 }

@@ -149,6 +149,11 @@ public static partial class ApiProcess
         ArgumentNullException.ThrowIfNull(environment);
         var settings = new Dictionary<string, string?>(TestTokens.ChildProcessSettings(
             environment.GetValueOrDefault("ASPNETCORE_ENVIRONMENT") ?? "Development"));
+        foreach (var (name, value) in TestLimits.ChildProcessSettings)
+        {
+            settings[name] = value;
+        }
+
         foreach (var (name, value) in environment)
         {
             settings[name] = value;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.Security;
 using Ledger.Domain.Money;
 using Ledger.EventStore.Audit;
 using Mediator;
@@ -71,6 +72,7 @@ public static class GetStatementEndpoint
                         ? Results.Text(ToCsv(statement), "text/csv; charset=utf-8; header=present", Encoding.UTF8)
                         : Results.Ok(statement);
                 })
+            .RequireRateLimiting(RateLimits.Expensive)
             .WithName("GetAccountStatement")
             .WithSummary("Opening balance, entries and closing balance for a window; Accept: text/csv for a spreadsheet.")
             .Produces<Statement>()
@@ -81,22 +83,27 @@ public static class GetStatementEndpoint
     private static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept.Any(accept => accept.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break.</summary>
+    /// <summary>
+    /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break. Text that a
+    /// spreadsheet would run as a formula is neutralised (<see cref="Text"/>); numbers are written plain, negative ones too.
+    /// </summary>
     public static string ToCsv(Statement statement)
     {
         ArgumentNullException.ThrowIfNull(statement);
         var csv = new StringBuilder();
-        Row(csv, "type", "version", "sequence", "eventId", "occurredAt", "amount", "balanceAfter", "currency", "transferId",
-            "counterpartyAccountId", "reference", "correlationId", "hash");
-        Row(csv, "OpeningBalance", "", "", "", statement.From ?? "", "", Number(statement.OpeningBalance), statement.Currency, "", "", "", "", "");
+        Row(csv, Texts("type", "version", "sequence", "eventId", "occurredAt", "amount", "balanceAfter", "currency", "transferId",
+            "counterpartyAccountId", "reference", "correlationId", "hash"));
+        Row(csv, Text("OpeningBalance"), "", "", "", Text(statement.From ?? ""), "", Number(statement.OpeningBalance), Text(statement.Currency),
+            "", "", "", "", "");
         foreach (var entry in statement.Entries)
         {
-            Row(csv, entry.Type, Number(entry.Version), Number(entry.Sequence), entry.EventId.ToString(), entry.OccurredAt, Number(entry.Amount),
-                Number(entry.BalanceAfter), entry.Currency, entry.TransferId?.ToString() ?? "", entry.CounterpartyAccountId?.ToString() ?? "",
-                entry.Reference ?? "", entry.CorrelationId ?? "", entry.Hash);
+            Row(csv, Text(entry.Type), Number(entry.Version), Number(entry.Sequence), Text(entry.EventId.ToString()), Text(entry.OccurredAt),
+                Number(entry.Amount), Number(entry.BalanceAfter), Text(entry.Currency), Text(entry.TransferId?.ToString() ?? ""),
+                Text(entry.CounterpartyAccountId?.ToString() ?? ""), Text(entry.Reference ?? ""), Text(entry.CorrelationId ?? ""), Text(entry.Hash));
         }
 
-        Row(csv, "ClosingBalance", "", "", "", statement.To ?? "", "", Number(statement.ClosingBalance), statement.Currency, "", "", "", "", "");
+        Row(csv, Text("ClosingBalance"), "", "", "", Text(statement.To ?? ""), "", Number(statement.ClosingBalance), Text(statement.Currency),
+            "", "", "", "", "");
         return csv.ToString();
     }
 
@@ -104,11 +111,28 @@ public static class GetStatementEndpoint
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static void Row(StringBuilder csv, params string[] fields)
+    private static void Row(StringBuilder csv, params string[] cells)
     {
-        csv.AppendJoin(',', fields.Select(Field)).Append("\r\n");
+        csv.AppendJoin(',', cells).Append("\r\n");
     }
 
-    private static string Field(string value) =>
-        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    private static string[] Texts(params string[] values) => values.Select(Text).ToArray();
+
+    /// <summary>
+    /// A text field. One that starts with <c>=</c>, <c>+</c>, <c>-</c>, <c>@</c>, a tab or a carriage return would be read as
+    /// a formula by a spreadsheet (OWASP "CSV injection": a reference of <c>=HYPERLINK(...)</c> runs when the auditor opens
+    /// the file), so it gets a leading single quote and is quoted. Only text goes through here: amounts stay numbers.
+    /// </summary>
+    public static string Text(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (StartsLikeAFormula(value))
+        {
+            return $"\"'{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
+        }
+
+        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+
+    private static bool StartsLikeAFormula(string value) => value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r';
 }

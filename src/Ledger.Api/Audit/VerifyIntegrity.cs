@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Ledger.Api.Infrastructure;
+using Ledger.Api.Security;
 using Ledger.EventStore.Audit;
 using Mediator;
 
@@ -51,6 +52,7 @@ public static class VerifyIntegrityEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound);
         routes.MapGet("/ledger/integrity", async (IMediator mediator, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new LedgerQuery(), cancellationToken)))
+            .RequireRateLimiting(RateLimits.Expensive)
             .WithName("VerifyLedgerIntegrity")
             .WithSummary($"Walks every stream's hash chain; lists up to {IntegrityVerifier.BrokenListMax} broken streams.");
     }

@@ -36,6 +36,8 @@ public static class Problems
     public static readonly ProblemKind ProjectionNotFound = new("projection-not-found", 404, "There is no projection with this name.");
     public static readonly ProblemKind RebuildNotFound = new("rebuild-not-found", 404, "The projection has no rebuild with this id.");
     public static readonly ProblemKind RebuildInProgress = new("rebuild-in-progress", 409, "The projection is already being rebuilt.");
+    public static readonly ProblemKind RateLimited =
+        new("rate-limited", 429, "This client has sent too many requests; retry after the time given in Retry-After.");
     public static readonly ProblemKind Busy = new("busy", 503, "The ledger is busy; retry shortly.", RetryAfterSeconds: 1);
     public static readonly ProblemKind DatabaseUnavailable =
         new("database-unavailable", 503, "The database is unavailable; retry shortly.", RetryAfterSeconds: 5);
@@ -47,7 +49,7 @@ public static class Problems
     [
         Unauthenticated, Forbidden, Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
-        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, Busy, DatabaseUnavailable, Internal,
+        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, RateLimited, Busy, DatabaseUnavailable, Internal,
     ];
 }
 
@@ -63,4 +65,7 @@ public static class RequestLimits
 {
     /// <summary>The largest request body the API reads (64 KiB).</summary>
     public const long BodyBytesMax = 64 * 1024;
+
+    /// <summary>The deepest nesting of a JSON body the API reads; every command body is one level deep.</summary>
+    public const int JsonDepthMax = 16;
 }

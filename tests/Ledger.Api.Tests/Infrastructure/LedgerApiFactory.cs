@@ -38,6 +38,7 @@ public sealed class LedgerApiFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         builder.ConfigureTestServices(services => services.AddSingleton(Catalog));
         TestTokens.TrustIn(builder);
+        TestLimits.RaiseIn(builder);
     }
 }
 

@@ -47,6 +47,7 @@ public sealed class RelayHost(string bootstrapServers, string connectionString, 
         builder.UseSetting("Ledger:ApplySchemaOnStart", "true");
         builder.UseEnvironment("Testing");
         TestTokens.TrustIn(builder);
+        TestLimits.RaiseIn(builder);
     }
 
     protected override void ConfigureClient(HttpClient client)

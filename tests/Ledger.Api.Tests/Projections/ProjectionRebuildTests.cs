@@ -164,7 +164,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         foreach (var name in new[] { "account-entries", "accounts" })
         {
             writes.Clear();
-            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress,
+            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, "test", progress,
                 CancellationToken.None);
             await Task.WhenAll(writes);
             outcome.Events.Should().BeGreaterThan(0);
@@ -197,7 +197,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             await hold.ExecuteNonQueryAsync();
         }
 
-        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find("accounts")!, RebuildKind.Rebuild, progress: null,
+        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find("accounts")!, RebuildKind.Rebuild, "test", progress: null,
             CancellationToken.None);
         // The switch has reached the model's table once it waits for a lock there, held by the reader.
         await LockWaiters.WaitForAsync(fixture.Factory.ConnectionString, 1);
@@ -231,7 +231,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             }
         });
 
-        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress, cancellation.Token);
+        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, "test", progress, cancellation.Token);
 
         await run.Should().ThrowAsync<OperationCanceledException>();
         (await fixture.RowsAsync(name)).Should().Equal(before);
@@ -272,7 +272,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
         var id = Guid.NewGuid();
         var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
-        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild,
+        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild, "test",
             CancellationToken.None);
         lease.Should().NotBeNull();
         (await fixture.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");

@@ -87,8 +87,14 @@ public static class MartenBulkWriter
         await copy.WriteAsync(correlationId, NpgsqlDbType.Varchar, cancellation);
         await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellation);
         await copy.WriteAsync(actor.Subject, NpgsqlDbType.Varchar, cancellation);
-        await copy.WriteAsync(JsonSerializer.Serialize(new Dictionary<string, string> { [Actor.RoleHeader] = actor.Role }), NpgsqlDbType.Jsonb,
-            cancellation);
+        await copy.WriteAsync(HeadersJson(actor), NpgsqlDbType.Jsonb, cancellation);
+    }
+
+    /// <summary>The event headers an append stamped by <see cref="Actor.StampOn"/> stores: the role header only.</summary>
+    public static string HeadersJson(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return JsonSerializer.Serialize(new Dictionary<string, string> { [Actor.RoleHeader] = actor.Role });
     }
 
     /// <summary>

@@ -35,6 +35,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         rebuild.GetProperty("progress").GetDouble().Should().Be(1);
         rebuild.GetProperty("eventsDone").GetInt64().Should().BeGreaterThan(0);
         rebuild.GetProperty("finishedAt").GetDateTimeOffset().Should().BeOnOrAfter(rebuild.GetProperty("startedAt").GetDateTimeOffset());
+        rebuild.GetProperty("startedBy").GetString().Should().Be("test-analyst", "the journal records the caller's subject");
         (await fixture.RowsAsync(name)).Should().Equal(before);
         (await fixture.VerifyAsync(name)).Identical.Should().BeTrue();
         (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null"))
@@ -238,6 +239,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null")).Should().BeTrue();
         var record = await fixture.GetOkAsync($"/api/v1/projections/{name}/rebuilds/{id}");
         record.GetProperty("state").GetString().Should().Be("cancelled");
+        record.GetProperty("startedBy").GetString().Should().Be("test");
         await _teller.DepositAsync(accounts[0], "2.00");
         (await _auditor.IntegrityAsync(accounts[0])).GetProperty("valid").GetBoolean().Should().BeTrue();
         await fixture.WaitForReportsAsync();

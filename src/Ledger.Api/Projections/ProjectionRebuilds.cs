@@ -43,10 +43,23 @@ public sealed partial class ProjectionRebuilds(
             return null;
         }
 
+        // Read before the run starts: a small projection can finish before a read after it, and the answer is the run as it starts.
+        RebuildRecord started;
+        try
+        {
+            started = await journal.FindAsync(id, CancellationToken.None)
+                      ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            _running.TryRemove(projection.Name, out _);
+            throw;
+        }
+
         // The background run owns the lease from here and releases it however it ends.
         _ = Task.Run(() => RunAsync(lease), CancellationToken.None);
-        return await journal.FindAsync(id, CancellationToken.None)
-               ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
+        return started;
     }
 
     private async Task RunAsync(RebuildLease lease)

@@ -40,7 +40,7 @@ internal static class RebuildBenchmark
                      .Append((ProjectionCatalog.Ledger.Find("account-entries")!, RebuildKind.Verify)))
         {
             var stopwatch = Stopwatch.StartNew();
-            var outcome = await rebuilder.RunAsync(Guid.NewGuid(), projection, kind, progress: null, CancellationToken.None);
+            var outcome = await rebuilder.RunAsync(Guid.NewGuid(), projection, kind, "bench", progress: null, CancellationToken.None);
             stopwatch.Stop();
             if (!outcome.Identical)
             {

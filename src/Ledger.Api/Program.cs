@@ -119,6 +119,7 @@ services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton)
 ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 
+services.AddHttpContextAccessor();
 services.AddScoped<RequestContext>();
 services.AddScoped<LedgerSessions>();
 services.AddScoped<IdempotencyScope>();

@@ -70,8 +70,9 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
     // "processed" the group's next offset before this message.
     private const string RecordSql = $"""
         with inserted as (
-            insert into {Schema}.audit_log (ce_id, account_id, stream_version, sequence, type, payload, occurred_at, received_at, topic, partition, "offset")
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            insert into {Schema}.audit_log (ce_id, account_id, stream_version, sequence, type, payload, occurred_at, received_at, topic, partition, "offset",
+                                            actor, actor_role)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14)
             on conflict (ce_id) do nothing
             returning stream_version),
         prior as (
@@ -156,6 +157,9 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         log.AddColumn("topic", "text").NotNull();
         log.AddColumn<int>("partition").NotNull();
         log.AddColumn<long>("offset").NotNull();
+        // The ce_actor and ce_actorrole extensions: who appended the event; null on messages without them.
+        log.AddColumn("actor", "text");
+        log.AddColumn("actor_role", "text");
         log.Indexes.Add(new IndexDefinition("audit_log_account_version") { Columns = ["account_id", "stream_version"] });
 
         var offsets = NewTable("consumed_offsets");
@@ -225,6 +229,8 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = position.Partition.Value });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = position.Offset.Value });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumerGroup });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)message.Actor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)message.ActorRole ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
         try
         {
             return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;

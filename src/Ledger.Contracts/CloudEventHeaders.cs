@@ -16,6 +16,13 @@ public static class CloudEventHeaders
     public const string Sequence = "ledger-sequence";
     public const string CorrelationId = "correlation-id";
 
+    /// <summary>
+    /// CloudEvents extension attributes (names a-z0-9 only): who appended the event, the authenticated subject and its
+    /// role. Absent on events appended before actors were recorded.
+    /// </summary>
+    public const string Actor = "ce_actor";
+    public const string ActorRole = "ce_actorrole";
+
     public const string SpecVersionValue = "1.0";
     public const string SourceValue = "/ledger";
     public const string ContentTypeValue = "application/json";

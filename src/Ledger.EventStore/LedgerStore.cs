@@ -42,6 +42,8 @@ public static class LedgerStore
         options.Events.MetadataConfig.CorrelationIdEnabled = true;
         options.Events.MetadataConfig.CausationIdEnabled = true;
         options.Events.MetadataConfig.HeadersEnabled = true;
+        // Who appended each event (Actor): the subject as the user name, the role as a header.
+        options.Events.MetadataConfig.UserNameEnabled = true;
         // Stored type names are explicit, so renaming a CLR type can never orphan history.
         options.Events.MapEventType<AccountCreated>(EventTypeNames[typeof(AccountCreated)]);
         options.Events.MapEventType<MoneyDeposited>(EventTypeNames[typeof(MoneyDeposited)]);

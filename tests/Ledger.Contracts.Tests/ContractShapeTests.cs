@@ -77,4 +77,13 @@ public sealed class ContractShapeTests
         CloudEventHeaders.Sequence.Should().Be("ledger-sequence");
         CloudEventHeaders.CorrelationId.Should().Be("correlation-id");
     }
+
+    /// <summary>Extension attributes are ce_ plus a name of lowercase letters and digits only (CloudEvents 1.0).</summary>
+    [Fact]
+    public void ActorHeaders_AreCloudEventsExtensionAttributes()
+    {
+        new[] { CloudEventHeaders.Actor, CloudEventHeaders.ActorRole }.Should().Equal("ce_actor", "ce_actorrole");
+        new[] { CloudEventHeaders.Actor, CloudEventHeaders.ActorRole }.Should().OnlyContain(name => System.Text.RegularExpressions.Regex.IsMatch(
+            name, "^ce_[a-z0-9]{1,20}$"));
+    }
 }

@@ -92,18 +92,19 @@ public static class GetStatementEndpoint
         ArgumentNullException.ThrowIfNull(statement);
         var csv = new StringBuilder();
         Row(csv, Texts("type", "version", "sequence", "eventId", "occurredAt", "amount", "balanceAfter", "currency", "transferId",
-            "counterpartyAccountId", "reference", "correlationId", "hash"));
+            "counterpartyAccountId", "reference", "correlationId", "hash", "actorSubject", "actorRole"));
         Row(csv, Text("OpeningBalance"), "", "", "", Text(statement.From ?? ""), "", Number(statement.OpeningBalance), Text(statement.Currency),
-            "", "", "", "", "");
+            "", "", "", "", "", "", "");
         foreach (var entry in statement.Entries)
         {
             Row(csv, Text(entry.Type), Number(entry.Version), Number(entry.Sequence), Text(entry.EventId.ToString()), Text(entry.OccurredAt),
                 Number(entry.Amount), Number(entry.BalanceAfter), Text(entry.Currency), Text(entry.TransferId?.ToString() ?? ""),
-                Text(entry.CounterpartyAccountId?.ToString() ?? ""), Text(entry.Reference ?? ""), Text(entry.CorrelationId ?? ""), Text(entry.Hash));
+                Text(entry.CounterpartyAccountId?.ToString() ?? ""), Text(entry.Reference ?? ""), Text(entry.CorrelationId ?? ""), Text(entry.Hash),
+                Text(entry.Actor?.Subject ?? ""), Text(entry.Actor?.Role ?? ""));
         }
 
         Row(csv, Text("ClosingBalance"), "", "", "", Text(statement.To ?? ""), "", Number(statement.ClosingBalance), Text(statement.Currency),
-            "", "", "", "", "");
+            "", "", "", "", "", "", "");
         return csv.ToString();
     }
 

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using Ledger.EventStore;
 using Marten;
 
 namespace Ledger.Api.Infrastructure;
@@ -9,15 +11,37 @@ public sealed class RequestContext
     public const int CorrelationIdLengthMax = 128;
 
     public string? CorrelationId { get; set; }
+
+    /// <summary>
+    /// The authenticated caller: subject (<c>sub</c>) and role claims (several joined by commas, in ordinal order). Null
+    /// for an unauthenticated request, which never reaches a command (every endpoint requires a role).
+    /// </summary>
+    public static Actor? ActorOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Identity is not ClaimsIdentity { IsAuthenticated: true } identity || string.IsNullOrEmpty(identity.Name))
+        {
+            return null;
+        }
+
+        var roles = identity.FindAll(identity.RoleClaimType).Select(claim => claim.Value).Order(StringComparer.Ordinal);
+        return new Actor(identity.Name, string.Join(',', roles));
+    }
 }
 
-/// <summary>Opens Marten sessions stamped with the request's correlation id. Handlers own their sessions.</summary>
-public sealed class LedgerSessions(IDocumentStore store, RequestContext context)
+/// <summary>
+/// Opens Marten sessions stamped with the request's correlation id and its authenticated actor (subject and role), so
+/// every event a command appends records who did it. Handlers own their sessions.
+/// </summary>
+public sealed class LedgerSessions(IDocumentStore store, RequestContext context, IHttpContextAccessor http)
 {
     public IDocumentSession OpenWriteSession()
     {
+        var actor = http.HttpContext is { } current ? RequestContext.ActorOf(current.User) : null;
+        Ledger.Domain.Invariant.Assert(actor is not null, "A command runs only for an authenticated caller with a subject.");
         var session = store.LightweightSession();
         session.CorrelationId = context.CorrelationId;
+        actor!.StampOn(session);
         return session;
     }
 

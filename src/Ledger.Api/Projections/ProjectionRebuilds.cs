@@ -16,7 +16,7 @@ public sealed partial class ProjectionRebuilds(
     private readonly ConcurrentDictionary<string, Guid> _running = new(StringComparer.Ordinal);
 
     /// <summary>The new rebuild as it starts, or null when the projection is already being rebuilt or verified.</summary>
-    public async Task<RebuildRecord?> TryStartAsync(ReplayProjection projection, CancellationToken cancellation)
+    public async Task<RebuildRecord?> TryStartAsync(ReplayProjection projection, string startedBy, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
         var id = Guid.CreateVersion7();
@@ -29,7 +29,7 @@ public sealed partial class ProjectionRebuilds(
         try
         {
             // The lock is taken before the run is journaled, so the journal never shows this run without its lock.
-            lease = await rebuilder.TryBeginAsync(id, projection, RebuildKind.Rebuild, cancellation);
+            lease = await rebuilder.TryBeginAsync(id, projection, RebuildKind.Rebuild, startedBy, cancellation);
         }
         catch
         {
@@ -43,10 +43,23 @@ public sealed partial class ProjectionRebuilds(
             return null;
         }
 
+        // Read before the run starts: a small projection can finish before a read after it, and the answer is the run as it starts.
+        RebuildRecord started;
+        try
+        {
+            started = await journal.FindAsync(id, CancellationToken.None)
+                      ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
+        }
+        catch
+        {
+            await lease.DisposeAsync();
+            _running.TryRemove(projection.Name, out _);
+            throw;
+        }
+
         // The background run owns the lease from here and releases it however it ends.
         _ = Task.Run(() => RunAsync(lease), CancellationToken.None);
-        return await journal.FindAsync(id, CancellationToken.None)
-               ?? throw new InvalidOperationException($"Rebuild {id} was started but has no journal row.");
+        return started;
     }
 
     private async Task RunAsync(RebuildLease lease)

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Ledger.Api.Infrastructure;
 using Ledger.EventStore.Projections;
 using Mediator;
@@ -11,7 +12,8 @@ namespace Ledger.Api.Projections;
 /// </summary>
 public static class RebuildProjectionEndpoint
 {
-    public sealed record Command(string Name) : ICommand<RebuildView>;
+    /// <param name="StartedBy">The caller's subject, journaled as who started the rebuild.</param>
+    public sealed record Command(string Name, string StartedBy) : ICommand<RebuildView>;
 
     public sealed class Handler(ProjectionCatalog catalog, ProjectionRebuilds rebuilds) : ICommandHandler<Command, RebuildView>
     {
@@ -19,7 +21,7 @@ public static class RebuildProjectionEndpoint
         {
             ArgumentNullException.ThrowIfNull(command);
             var projection = catalog.Require(command.Name);
-            var started = await rebuilds.TryStartAsync(projection, cancellationToken)
+            var started = await rebuilds.TryStartAsync(projection, command.StartedBy, cancellationToken)
                           ?? throw new ProblemException(Problems.RebuildInProgress,
                               $"Projection {projection.Name} is already being rebuilt or verified; follow that run or retry when it ends.");
             return RebuildView.From(started);
@@ -27,9 +29,11 @@ public static class RebuildProjectionEndpoint
     }
 
     public static void Map(IEndpointRouteBuilder routes) =>
-        routes.MapPost("/projections/{name}/rebuild", async (string name, IMediator mediator, CancellationToken cancellationToken) =>
+        routes.MapPost("/projections/{name}/rebuild", async (string name, ClaimsPrincipal user, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var view = await mediator.Send(new Command(name), cancellationToken);
+                var startedBy = RequestContext.ActorOf(user)?.Subject
+                                ?? throw new InvalidOperationException("A rebuild is started only by an authenticated caller with a subject.");
+                var view = await mediator.Send(new Command(name, startedBy), cancellationToken);
                 return TypedResults.Accepted($"/api/v1/projections/{view.Projection}/rebuilds/{view.RebuildId}", view);
             })
             .WithName("RebuildProjection")

@@ -2,7 +2,10 @@ using Ledger.EventStore.Projections;
 
 namespace Ledger.Api.Projections;
 
-/// <summary>A rebuild as the API shows it; <c>progress</c> is the fraction of events replayed (0 to 1).</summary>
+/// <summary>
+/// A rebuild as the API shows it; <c>progress</c> is the fraction of events replayed (0 to 1); <c>startedBy</c> is who
+/// started it (an API caller's subject, or <c>cli:&lt;OS user&gt;</c>), null for runs journaled before that was recorded.
+/// </summary>
 public sealed record RebuildView(
     Guid RebuildId,
     string Projection,
@@ -14,7 +17,8 @@ public sealed record RebuildView(
     double EventsPerSecond,
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
-    string? Error)
+    string? Error,
+    string? StartedBy)
 {
     public static RebuildView From(RebuildRecord record)
     {
@@ -23,6 +27,6 @@ public sealed record RebuildView(
             : record.EventsTotal > 0 ? Math.Min(1, (double)record.EventsDone / record.EventsTotal) : 0;
         return new RebuildView(record.Id, record.Projection, RebuildJournal.Text(record.Kind), RebuildJournal.Text(record.State),
             record.EventsDone, record.EventsTotal, Math.Round(progress, 4), Math.Round(record.EventsPerSecond, 1), record.StartedAt,
-            record.FinishedAt, record.Error);
+            record.FinishedAt, record.Error, record.StartedBy);
     }
 }

@@ -27,6 +27,9 @@ internal static class ProjectionCommands
         return projections;
     }
 
+    /// <summary>Who the journal records as starting a run from this tool: the operating-system user.</summary>
+    private static string StartedBy => $"cli:{Environment.UserName}";
+
     private static Option<bool> JsonOption() => new("--json") { Description = "Machine-readable output on stdout (JSON, camelCase)." };
 
     private static Command CreateList(DatabaseOptions database)
@@ -166,7 +169,7 @@ internal static class ProjectionCommands
         try
         {
             var outcome = await LiveProgress.RunAsync(output, projection.Name, show => rebuilder.RunAsync(Guid.CreateVersion7(), projection,
-                kind, new InlineProgress<RebuildProgress>(p => show(new ProgressLine(PhaseName(p.Phase), p.EventsDone, p.EventsTotal, p.Elapsed))),
+                kind, StartedBy, new InlineProgress<RebuildProgress>(p => show(new ProgressLine(PhaseName(p.Phase), p.EventsDone, p.EventsTotal, p.Elapsed))),
                 cancellation));
             if (!output.IsJson)
             {

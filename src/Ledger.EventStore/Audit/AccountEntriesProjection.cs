@@ -69,7 +69,7 @@ public sealed class AccountEntriesProjection : ReplayProjection
     {
         private static readonly string InsertSql =
             $"insert into {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) " +
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
 
         public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
         {
@@ -82,7 +82,7 @@ public sealed class AccountEntriesProjection : ReplayProjection
                 foreach (var e in ordered)
                 {
                     var row = AccountEntryRow.Next(link.Hash, link.State, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId,
-                        (IAccountEvent)e.Data);
+                        Actor.Of(e), (IAccountEvent)e.Data);
                     operations.QueueSqlCommand(InsertSql, row.Values());
                     link = (row.Hash, row.State);
                 }
@@ -113,7 +113,7 @@ public sealed class AccountEntriesProjection : ReplayProjection
         public void Apply(ReplayEvent e)
         {
             var link = _links.GetValueOrDefault(e.StreamId, Genesis);
-            var row = AccountEntryRow.Next(link.Hash, link.State, e.StreamId, e.Version, e.Sequence, e.EventId, e.CorrelationId, e.Data);
+            var row = AccountEntryRow.Next(link.Hash, link.State, e.StreamId, e.Version, e.Sequence, e.EventId, e.CorrelationId, e.Actor, e.Data);
             _links[e.StreamId] = (row.Hash, row.State);
             _pending.Add(row.Values());
         }

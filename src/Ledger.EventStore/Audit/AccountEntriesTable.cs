@@ -29,6 +29,9 @@ public static class AccountEntriesTable
         table.AddColumn<Guid>("counterparty_account_id");
         table.AddColumn<string>("reference");
         table.AddColumn<string>("correlation_id");
+        // Who appended the event (Actor); null for events appended before actors were recorded.
+        table.AddColumn<string>("actor_subject");
+        table.AddColumn<string>("actor_role");
         table.AddColumn("data", "jsonb").NotNull();
         table.AddColumn("state", "jsonb").NotNull();
         table.AddColumn<string>("hash").NotNull();

@@ -22,27 +22,29 @@ public sealed record AccountEntryRow(
     Guid? CounterpartyAccountId,
     string? Reference,
     string? CorrelationId,
+    Actor? Actor,
     string DataJson,
     string StateJson,
     string Hash,
     Account State)
 {
     public const string Columns = "account_id, version, sequence, event_id, type, currency, amount_minor, balance_after_minor, " +
-                                  "occurred_at, transfer_id, counterparty_account_id, reference, correlation_id, data, state, hash";
+                                  "occurred_at, transfer_id, counterparty_account_id, reference, correlation_id, actor_subject, actor_role, data, " +
+                                  "state, hash";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     /// <summary>The entry for <paramref name="event"/>, given the previous entry's hash and state (genesis and null for version 1).</summary>
     public static AccountEntryRow Next(string previousHash, Account? previousState, Guid accountId, long version, long sequence,
-        Guid eventId, string? correlationId, IAccountEvent @event)
+        Guid eventId, string? correlationId, Actor? actor, IAccountEvent @event)
     {
         ArgumentNullException.ThrowIfNull(@event);
         var state = AccountDecider.Evolve(previousState, @event);
-        var hash = HashChain.Next(previousHash, new HashChain.Link(accountId, version, sequence, eventId, @event));
+        var hash = HashChain.Next(previousHash, new HashChain.Link(accountId, version, sequence, eventId, @event, actor));
         return new AccountEntryRow(accountId, version, sequence, eventId, AccountEventTypes.NameOf(@event), state.Currency,
             AccountEventTypes.SignedAmountMinor(accountId, @event), state.BalanceMinor, @event.OccurredAt,
             (@event as MoneyTransferred)?.TransferId, AccountEventTypes.CounterpartyOf(accountId, @event),
-            AccountEventTypes.ReferenceOf(@event), correlationId,
+            AccountEventTypes.ReferenceOf(@event), correlationId, actor,
             JsonSerializer.Serialize(HashChain.DataOf(@event), Json), JsonSerializer.Serialize(state, Json), hash, state);
     }
 
@@ -54,7 +56,8 @@ public sealed record AccountEntryRow(
     [
         AccountId, Version, Sequence, EventId, Type, Currency, AmountMinor, BalanceAfterMinor, OccurredAt,
         TransferId ?? (object)DBNull.Value, CounterpartyAccountId ?? (object)DBNull.Value, Reference ?? (object)DBNull.Value,
-        CorrelationId ?? (object)DBNull.Value, DataJson, StateJson, Hash,
+        CorrelationId ?? (object)DBNull.Value, Actor?.Subject ?? (object)DBNull.Value, Actor?.Role ?? (object)DBNull.Value, DataJson,
+        StateJson, Hash,
     ];
 
     /// <summary>The PostgreSQL types of <see cref="Values"/>, for binary COPY.</summary>
@@ -62,6 +65,7 @@ public sealed record AccountEntryRow(
     [
         NpgsqlDbType.Uuid, NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.Uuid, NpgsqlDbType.Text, NpgsqlDbType.Text,
         NpgsqlDbType.Bigint, NpgsqlDbType.Bigint, NpgsqlDbType.TimestampTz, NpgsqlDbType.Uuid, NpgsqlDbType.Uuid,
-        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Jsonb, NpgsqlDbType.Jsonb, NpgsqlDbType.Text,
+        NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Text, NpgsqlDbType.Jsonb, NpgsqlDbType.Jsonb,
+        NpgsqlDbType.Text,
     ];
 }

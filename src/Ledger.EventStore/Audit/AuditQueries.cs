@@ -24,6 +24,7 @@ public sealed record AccountEntry(
     Guid? CounterpartyAccountId,
     string? Reference,
     string? CorrelationId,
+    Actor? Actor,
     string Hash,
     JsonElement Data);
 
@@ -40,7 +41,7 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     private const string Table = AccountEntriesTable.QualifiedName;
     private const string EntryColumns =
         "account_id, version, sequence, event_id, type, currency, amount_minor, balance_after_minor, occurred_at, transfer_id, " +
-        "counterparty_account_id, reference, correlation_id, hash, data::text";
+        "counterparty_account_id, reference, correlation_id, hash, data::text, actor_subject, actor_role";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -157,5 +158,6 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         reader.GetInt64(6), reader.GetInt64(7), reader.GetFieldValue<DateTimeOffset>(8),
         reader.IsDBNull(9) ? null : reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
         reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
+        Actor.From(reader.IsDBNull(15) ? null : reader.GetString(15), reader.IsDBNull(16) ? null : reader.GetString(16)),
         reader.GetString(13), JsonDocument.Parse(reader.GetString(14)).RootElement.Clone());
 }

@@ -16,8 +16,11 @@ public static class HashChain
 
     public static string Genesis { get; } = Convert.ToHexStringLower(new byte[HashLength]);
 
-    /// <summary>The fields of one event that the chain covers, all facts recorded at append time.</summary>
-    public sealed record Link(Guid AccountId, long Version, long Sequence, Guid EventId, IAccountEvent Event);
+    /// <summary>
+    /// The fields of one event that the chain covers, all facts recorded at append time. <see cref="Actor"/> is null for
+    /// events appended before actors were recorded; it is then left out of the canonical form, so their links are unchanged.
+    /// </summary>
+    public sealed record Link(Guid AccountId, long Version, long Sequence, Guid EventId, IAccountEvent Event, Actor? Actor = null);
 
     public static string Next(string previousHashHex, Link link)
     {
@@ -45,6 +48,11 @@ public static class HashChain
         var data = DataOf(link.Event);
         var builder = new StringBuilder(256);
         builder.Append("{\"accountId\":").Append(Quote(Uuid(link.AccountId)));
+        if (link.Actor is { } actor)
+        {
+            builder.Append(",\"actor\":{\"role\":").Append(Quote(actor.Role)).Append(",\"subject\":").Append(Quote(actor.Subject)).Append('}');
+        }
+
         builder.Append(",\"data\":");
         AppendObject(builder, data);
         builder.Append(",\"eventId\":").Append(Quote(Uuid(link.EventId)));

@@ -60,7 +60,8 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource)
         var filterEntries = accountId is null ? AccountEntriesTable.QualifiedName : $"(select * from {AccountEntriesTable.QualifiedName} where account_id = $1)";
         await using var command = dataSource.CreateCommand(
             "select coalesce(e.stream_id, x.account_id), coalesce(e.version, x.version), e.seq_id, e.id, e.type, e.data::text, " +
-            $"x.hash, x.balance_after_minor from {filterEvents} e full join {filterEntries} x " +
+            $"x.hash, x.balance_after_minor, e.user_name, e.actor_role, x.actor_subject, x.actor_role from {filterEvents} e " +
+            $"full join {filterEntries} x " +
             "on x.account_id = e.stream_id and x.version = e.version order by 1, 2");
         if (accountId is { } id)
         {
@@ -120,7 +121,8 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource)
                 return;
             }
 
-            _hash = HashChain.Next(_hash, new HashChain.Link(AccountId, version, row.GetInt64(2), row.GetGuid(3), @event));
+            var actor = Actor.From(Text(row, 8), Text(row, 9));
+            _hash = HashChain.Next(_hash, new HashChain.Link(AccountId, version, row.GetInt64(2), row.GetGuid(3), @event, actor));
             _balanceMinor += AccountEventTypes.SignedAmountMinor(AccountId, @event);
             if (row.IsDBNull(6))
             {
@@ -134,7 +136,13 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource)
             {
                 Fail(version, $"the balance recorded after version {version} does not match the events");
             }
+            else if (Actor.From(Text(row, 10), Text(row, 11)) != actor)
+            {
+                Fail(version, $"the actor recorded for version {version} does not match the one stored with the event");
+            }
         }
+
+        private static string? Text(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
 
         public StreamIntegrity Result() =>
             new(AccountId, _firstInvalidVersion is null, _events, _hash, _firstInvalidVersion, _problem);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Ledger.Domain.Accounts;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,7 @@ public static class MartenBulkWriter
     public const string AccountStreamType = "account";
 
     private const string EventColumns =
-        "seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, correlation_id, is_archived";
+        "seq_id, id, stream_id, version, data, type, timestamp, tenant_id, mt_dotnet_type, correlation_id, is_archived, user_name, headers";
 
     private const string StreamColumns = "id, type, version, timestamp, created, tenant_id";
 
@@ -62,12 +63,16 @@ public static class MartenBulkWriter
     public static Task<NpgsqlBinaryImporter> BeginEventsAsync(NpgsqlConnection connection, CancellationToken cancellation) =>
         BeginAsync(connection, MartenTables.Events, EventColumns, cancellation);
 
-    /// <summary>One event row as an append writes it; <paramref name="json"/> is the event as the store serializes it.</summary>
+    /// <summary>
+    /// One event row as an append writes it; <paramref name="json"/> is the event as the store serializes it, with the
+    /// actor as <see cref="Actor.StampOn"/> records it (user name and role header).
+    /// </summary>
     public static async Task WriteEventAsync(NpgsqlBinaryImporter copy, long sequence, Guid eventId, Guid streamId, long version,
-        IAccountEvent data, string json, DateTimeOffset recordedAt, string correlationId, CancellationToken cancellation)
+        IAccountEvent data, string json, DateTimeOffset recordedAt, string correlationId, Actor actor, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(copy);
         ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(actor);
         var type = data.GetType();
         await copy.StartRowAsync(cancellation);
         await copy.WriteAsync(sequence, NpgsqlDbType.Bigint, cancellation);
@@ -81,6 +86,15 @@ public static class MartenBulkWriter
         await copy.WriteAsync(EventDotnetTypes[type], NpgsqlDbType.Varchar, cancellation);
         await copy.WriteAsync(correlationId, NpgsqlDbType.Varchar, cancellation);
         await copy.WriteAsync(false, NpgsqlDbType.Boolean, cancellation);
+        await copy.WriteAsync(actor.Subject, NpgsqlDbType.Varchar, cancellation);
+        await copy.WriteAsync(HeadersJson(actor), NpgsqlDbType.Jsonb, cancellation);
+    }
+
+    /// <summary>The event headers an append stamped by <see cref="Actor.StampOn"/> stores: the role header only.</summary>
+    public static string HeadersJson(Actor actor)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        return JsonSerializer.Serialize(new Dictionary<string, string> { [Actor.RoleHeader] = actor.Role });
     }
 
     /// <summary>

@@ -21,7 +21,10 @@ public static class MartenTables
     public const string TransferReceiptDocuments = $"mt_doc_{TransferReceiptAlias}";
 
     /// <summary>The columns of an event a replay reads, in the order <see cref="Projections.EventReader"/> reads them.</summary>
-    private const string ReplayColumns = "stream_id, version, seq_id, id, type, data, correlation_id";
+    private const string ReplayColumns = $"stream_id, version, seq_id, id, type, data, correlation_id, {ActorColumns}";
+
+    /// <summary>An event's actor (<see cref="Actor"/>): the user name Marten records and the role header, as two text columns.</summary>
+    private const string ActorColumns = $"user_name, headers ->> '{Actor.RoleHeader}'";
 
     /// <summary>The ledger's events with <c>@after &lt; seq_id &lt;= @upTo</c>, in sequence order.</summary>
     public const string SelectEventsInRange =
@@ -77,11 +80,12 @@ public static class MartenTables
         """;
 
     /// <summary>
-    /// The ledger's events with the columns the integrity check reads, as a subquery; of one stream (<c>$1</c>) or all.
+    /// The ledger's events with the columns the integrity check reads (stream_id, version, seq_id, id, type, data, and the
+    /// actor as user_name and actor_role), as a subquery; of one stream (<c>$1</c>) or all.
     /// Tombstones sit on a stream of their own and belong to no account's chain (ADR-008).
     /// </summary>
     public static string EventsForIntegrity(bool oneStream) =>
-        $"(select stream_id, version, seq_id, id, type, data from {Events} where {Tombstones.NotTombstone}" +
+        $"(select stream_id, version, seq_id, id, type, data, {ActorColumns} as actor_role from {Events} where {Tombstones.NotTombstone}" +
         (oneStream ? " and stream_id = $1)" : ")");
 
     /// <summary>The last sequence the daemon's shard named <c>$1</c> has processed (0 before it ever ran), as a scalar subquery.</summary>
@@ -103,6 +107,7 @@ public static class MartenTables
         new("mt_events", "version", Bigint), new("mt_events", "data", Jsonb), new("mt_events", "type", Text),
         new("mt_events", "timestamp", Time), new("mt_events", "tenant_id", Text), new("mt_events", "mt_dotnet_type", Text),
         new("mt_events", "correlation_id", Text), new("mt_events", "is_archived", "boolean"),
+        new("mt_events", "user_name", Text), new("mt_events", "headers", Jsonb),
         new("mt_streams", "id", Uuid), new("mt_streams", "type", Text), new("mt_streams", "version", Bigint),
         new("mt_streams", "timestamp", Time), new("mt_streams", "created", Time), new("mt_streams", "tenant_id", Text),
         new(AccountDocuments, "id", Uuid), new(AccountDocuments, "data", Jsonb), new(AccountDocuments, "mt_dotnet_type", Text),

@@ -45,7 +45,9 @@ public sealed class EventReader(ISerializer serializer)
 
             var data = (IAccountEvent)serializer.FromJson(type, reader, 5);
             yield return new ReplayEvent(reader.GetGuid(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetGuid(3), data,
-                await reader.IsDBNullAsync(6, cancellation) ? null : reader.GetString(6));
+                await reader.IsDBNullAsync(6, cancellation) ? null : reader.GetString(6),
+                Actor.From(await reader.IsDBNullAsync(7, cancellation) ? null : reader.GetString(7),
+                    await reader.IsDBNullAsync(8, cancellation) ? null : reader.GetString(8)));
         }
     }
 }

@@ -26,12 +26,15 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
     private readonly EventReader _events = new(serializer);
     private readonly RebuildJournal _journal = new(dataSource, time);
 
-    /// <summary>Takes the projection's lock, then runs; <see cref="ProjectionBusyException"/> when another run holds it.</summary>
-    public async Task<RebuildOutcome> RunAsync(Guid id, ReplayProjection projection, RebuildKind kind,
+    /// <summary>
+    /// Takes the projection's lock, then runs; <see cref="ProjectionBusyException"/> when another run holds it.
+    /// <paramref name="startedBy"/> is journaled as who started the run.
+    /// </summary>
+    public async Task<RebuildOutcome> RunAsync(Guid id, ReplayProjection projection, RebuildKind kind, string startedBy,
         IProgress<RebuildProgress>? progress, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
-        var lease = await TryBeginAsync(id, projection, kind, cancellation) ?? throw new ProjectionBusyException(projection.Name);
+        var lease = await TryBeginAsync(id, projection, kind, startedBy, cancellation) ?? throw new ProjectionBusyException(projection.Name);
         return await RunAsync(lease, progress, cancellation);
     }
 
@@ -39,9 +42,11 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
     /// Takes the projection's lock and journals the run as running with the lock session's identity, in that order, so
     /// a journaled run is never without its lock; null when another run (in any process) holds the lock.
     /// </summary>
-    public async Task<RebuildLease?> TryBeginAsync(Guid id, ReplayProjection projection, RebuildKind kind, CancellationToken cancellation)
+    public async Task<RebuildLease?> TryBeginAsync(Guid id, ReplayProjection projection, RebuildKind kind, string startedBy,
+        CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(projection);
+        ArgumentException.ThrowIfNullOrWhiteSpace(startedBy);
         var connection = await _dataSource.OpenConnectionAsync(cancellation);
         var held = await TryTakeLockAsync(connection, projection.Name, cancellation);
         if (held is null)
@@ -52,7 +57,7 @@ public sealed class ProjectionRebuilder(NpgsqlDataSource dataSource, ISerializer
         var lease = new RebuildLease(id, projection, kind, connection, held);
         try
         {
-            await _journal.StartAsync(id, projection.Name, kind, connection.ProcessID, cancellation);
+            await _journal.StartAsync(id, projection.Name, kind, startedBy, connection.ProcessID, cancellation);
         }
         catch
         {

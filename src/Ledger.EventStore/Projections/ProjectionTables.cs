@@ -29,6 +29,8 @@ public static class ProjectionTables
         rebuilds.AddColumn<DateTimeOffset>("finished_at");
         rebuilds.AddColumn<long>("differences");
         rebuilds.AddColumn<string>("error");
+        // Who started the run: the API caller's subject, or cli:<OS user> for the ledger tool; null for runs journaled before.
+        rebuilds.AddColumn<string>("started_by");
         // The session holding the projection's lock for a running run (its life sign): process id and session start.
         rebuilds.AddColumn<int>("lock_pid");
         rebuilds.AddColumn<DateTimeOffset>("lock_session_started_at");

@@ -14,7 +14,8 @@ public sealed record RebuildRecord(
     DateTimeOffset StartedAt,
     DateTimeOffset? FinishedAt,
     long? Differences,
-    string? Error);
+    string? Error,
+    string? StartedBy);
 
 public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider time)
 {
@@ -35,17 +36,18 @@ public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider tim
     /// Journals a run as running. The caller holds the projection's lock on the session <paramref name="lockSessionPid"/>;
     /// that session (process id and start time, so a reused process id is not mistaken for it) is the run's life sign.
     /// </summary>
-    public async Task StartAsync(Guid id, string projection, RebuildKind kind, int lockSessionPid, CancellationToken cancellation)
+    public async Task StartAsync(Guid id, string projection, RebuildKind kind, string startedBy, int lockSessionPid, CancellationToken cancellation)
     {
         // The caller holds the projection's lock, so a row still marked running belongs to a process that died.
         await ExecuteAsync(
             $"update {ProjectionTables.Rebuilds} set state = 'failed', finished_at = @now, error = 'Interrupted: the process running it stopped.' " +
             $"where projection = @projection and state = 'running' and id <> @id; " +
             $"insert into {ProjectionTables.Rebuilds} (id, projection, kind, state, events_done, events_total, events_per_second, started_at, " +
-            "lock_pid, lock_session_started_at) " +
-            "select @id, @projection, @kind, 'running', 0, 0, 0, @now, pid, backend_start from pg_stat_activity where pid = @pid " +
+            "lock_pid, lock_session_started_at, started_by) " +
+            "select @id, @projection, @kind, 'running', 0, 0, 0, @now, pid, backend_start, @startedBy from pg_stat_activity where pid = @pid " +
             "on conflict (id) do nothing",
-            cancellation, ("id", id), ("projection", projection), ("kind", Text(kind)), ("now", time.GetUtcNow()), ("pid", lockSessionPid));
+            cancellation, ("id", id), ("projection", projection), ("kind", Text(kind)), ("now", time.GetUtcNow()), ("pid", lockSessionPid),
+            ("startedBy", startedBy));
     }
 
     public Task ProgressAsync(Guid id, RebuildProgress progress, CancellationToken cancellation) => ExecuteAsync(
@@ -65,7 +67,7 @@ public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider tim
     {
         await using var command = dataSource.CreateCommand(
             $"select id, projection, kind, {StateNow}, events_done, events_total, events_per_second, started_at, finished_at, differences, " +
-            $"case when {Abandoned} then '{AbandonedError}' else error end from {ProjectionTables.Rebuilds} r where id = @id");
+            $"case when {Abandoned} then '{AbandonedError}' else error end, started_by from {ProjectionTables.Rebuilds} r where id = @id");
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellation);
         if (!await reader.ReadAsync(cancellation))
@@ -76,7 +78,8 @@ public sealed class RebuildJournal(NpgsqlDataSource dataSource, TimeProvider tim
         return new RebuildRecord(reader.GetGuid(0), reader.GetString(1), Enum.Parse<RebuildKind>(reader.GetString(2), ignoreCase: true),
             Enum.Parse<RebuildState>(reader.GetString(3), ignoreCase: true), reader.GetInt64(4), reader.GetInt64(5), reader.GetDouble(6),
             reader.GetFieldValue<DateTimeOffset>(7), reader.IsDBNull(8) ? null : reader.GetFieldValue<DateTimeOffset>(8),
-            reader.IsDBNull(9) ? null : reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetString(10));
+            reader.IsDBNull(9) ? null : reader.GetInt64(9), reader.IsDBNull(10) ? null : reader.GetString(10),
+            reader.IsDBNull(11) ? null : reader.GetString(11));
     }
 
     public static string Text<T>(T value)

@@ -9,4 +9,5 @@ public sealed record ReplayEvent(
     long Sequence,
     Guid EventId,
     IAccountEvent Data,
-    string? CorrelationId);
+    string? CorrelationId,
+    Actor? Actor);

@@ -77,7 +77,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         var outcomes = new List<RebuildOutcome>();
         foreach (var projection in catalog.Async)
         {
-            outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, progress, cancellation));
+            outcomes.Add(await rebuilder.RunAsync(Guid.CreateVersion7(), projection, RebuildKind.Rebuild, Actor.Seed.Subject, progress,
+                cancellation));
         }
 
         return outcomes;
@@ -236,7 +237,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
             foreach (var (sequence, e, json) in rows)
             {
                 await MartenBulkWriter.WriteEventAsync(copy, sequence, e.EventId, e.StreamId, e.Version, e.Data, json, recordedAt,
-                    correlationId, cancellation);
+                    correlationId, Actor.Seed, cancellation);
             }
 
             await copy.CompleteAsync(cancellation);
@@ -263,6 +264,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 await WriteNullableAsync(copy, row.CounterpartyAccountId, NpgsqlDbType.Uuid, cancellation);
                 await WriteNullableAsync(copy, row.Reference, NpgsqlDbType.Text, cancellation);
                 await WriteNullableAsync(copy, row.CorrelationId, NpgsqlDbType.Text, cancellation);
+                await WriteNullableAsync(copy, row.Actor?.Subject, NpgsqlDbType.Text, cancellation);
+                await WriteNullableAsync(copy, row.Actor?.Role, NpgsqlDbType.Text, cancellation);
                 await copy.WriteAsync(row.DataJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.StateJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.Hash, NpgsqlDbType.Text, cancellation);
@@ -342,7 +345,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
 
             // The entry the inline projection would have written for this append: the same row code, the same chain.
             var (hash, state) = _heads.TryGetValue(e.StreamId, out var head) ? head : (HashChain.Genesis, null);
-            var row = AccountEntryRow.Next(hash, state, e.StreamId, e.Version, sequence, e.EventId, correlationId, e.Data);
+            var row = AccountEntryRow.Next(hash, state, e.StreamId, e.Version, sequence, e.EventId, correlationId, Actor.Seed, e.Data);
             _heads[e.StreamId] = (row.Hash, row.State);
             chunk.Entries.Add(row);
         }

@@ -17,7 +17,14 @@ public sealed record AccountEventMessage(
     DateTimeOffset Time,
     string? CorrelationId,
     IAccountIntegrationEvent Event,
-    string Payload);
+    string Payload)
+{
+    /// <summary>The <c>ce_actor</c> extension: the subject that appended the event; null when the message has none.</summary>
+    public string? Actor { get; init; }
+
+    /// <summary>The <c>ce_actorrole</c> extension: the actor's role.</summary>
+    public string? ActorRole { get; init; }
+}
 
 /// <summary>A message that can never be processed, whatever the number of attempts; it goes to the dead-letter topic.</summary>
 public sealed class PoisonMessageException(string reason) : Exception(reason);
@@ -62,8 +69,15 @@ public static class AccountEventReader
             throw new PoisonMessageException($"The body's accountId {body.AccountId} differs from {CloudEventHeaders.Subject} {accountId}.");
         }
 
-        return new AccountEventMessage(eventId, type, accountId, version, sequence, time, correlation, body, payload);
+        return new AccountEventMessage(eventId, type, accountId, version, sequence, time, correlation, body, payload)
+        {
+            Actor = Optional(headers, CloudEventHeaders.Actor),
+            ActorRole = Optional(headers, CloudEventHeaders.ActorRole),
+        };
     }
+
+    private static string? Optional(Headers headers, string name) =>
+        headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
 
     private static string Header(Headers headers, string name) =>
         headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new PoisonMessageException($"Header {name} is missing.");

@@ -7,6 +7,7 @@ using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
+using Ledger.EventStore;
 
 namespace Ledger.Messaging.Relay;
 
@@ -15,7 +16,7 @@ public sealed class UnmappableEventException(string message) : Exception(message
 
 /// <summary>
 /// Maps a committed domain event to its Kafka message: key = account id, value = the v1 integration event as JSON,
-/// headers = CloudEvents binary binding plus stream version, sequence and correlation id. A transfer is stored once in
+/// headers = CloudEvents binary binding (with the actor extension) plus stream version, sequence and correlation id. A transfer is stored once in
 /// each account's stream, so each stream's copy becomes one message on that account's key.
 /// </summary>
 public static class IntegrationEventMapper
@@ -57,6 +58,12 @@ public static class IntegrationEventMapper
         if (!string.IsNullOrEmpty(e.CorrelationId))
         {
             headers.Add(CloudEventHeaders.CorrelationId, Utf8(e.CorrelationId));
+        }
+
+        if (Actor.Of(e) is { } actor)
+        {
+            headers.Add(CloudEventHeaders.Actor, Utf8(actor.Subject));
+            headers.Add(CloudEventHeaders.ActorRole, Utf8(actor.Role));
         }
 
         return new Message<string, byte[]>

@@ -46,6 +46,7 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         }
 
         var created = (await _auditor.HistoryAsync(zoe))[0];
+        Canonical(zoe, created).Should().Contain("\"actor\":{\"role\":\"teller\",\"subject\":\"test-teller\"}", "new events chain their actor");
         Canonical(zoe, created).Should().Contain("\"owner\":\"Zoë Ünal \\\"ZU\\\" \\\\ 東京\"", "only quote and backslash are escaped");
     }
 
@@ -131,9 +132,10 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         return Convert.ToHexStringLower(chain);
     }
 
-    /// <summary>canonical(v): the six members of docs/audit.md, from the history entry.</summary>
-    private static string Canonical(Guid accountId, JsonElement entry) =>
-        CanonicalJson.Object(new Dictionary<string, string>(StringComparer.Ordinal)
+    /// <summary>canonical(v): the six members of docs/audit.md, and <c>actor</c> when the entry has one, from the history entry.</summary>
+    private static string Canonical(Guid accountId, JsonElement entry)
+    {
+        var members = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["accountId"] = CanonicalJson.Quote(accountId.ToString("D", CultureInfo.InvariantCulture)),
             ["data"] = CanonicalJson.Write(entry.GetProperty("data")),
@@ -141,7 +143,14 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
             ["sequence"] = CanonicalJson.Write(entry.GetProperty("sequence")),
             ["type"] = CanonicalJson.Write(entry.GetProperty("type")),
             ["version"] = CanonicalJson.Write(entry.GetProperty("version")),
-        });
+        };
+        if (entry.TryGetProperty("actor", out var actor))
+        {
+            members["actor"] = CanonicalJson.Write(actor);
+        }
+
+        return CanonicalJson.Object(members);
+    }
 
     /// <summary>
     /// Sorted-key compact JSON as docs/audit.md specifies it: ordinal member order at every level, no whitespace, strings

@@ -134,6 +134,40 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
     }
 
     [Fact]
+    public async Task EditedRecordedActor_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(
+            "update ledger.account_entries set actor_subject = 'someone-else' where account_id = $1 and version = 3");
+
+        var integrity = await _auditor.IntegrityAsync(accountId);
+        ShouldBeInvalidAt(integrity, 3);
+        integrity.GetProperty("problem").GetString().Should().Contain("actor");
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
+    public async Task EditedActorOfTheStoredEvent_BreaksTheChainAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        // Both the event's actor and the entry's copy: only the chain can tell then.
+        await tampering.ExecuteAsync(
+            "update ledger.mt_events set headers = jsonb_set(headers, '{actorRole}', '\"admin\"') where stream_id = $1 and version = 2; " +
+            "update ledger.account_entries set actor_role = 'admin' where account_id = $1 and version = 2");
+
+        var integrity = await _auditor.IntegrityAsync(accountId);
+        ShouldBeInvalidAt(integrity, 2);
+        integrity.GetProperty("problem").GetString().Should().Contain("hash");
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
     public async Task EditedRecordedHash_IsInvalidAtThatVersion()
     {
         var accountId = await ArrangeAsync();

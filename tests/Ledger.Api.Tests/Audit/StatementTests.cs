@@ -14,7 +14,8 @@ namespace Ledger.Api.Tests.Audit;
 public sealed class StatementTests(LedgerApiFactory factory)
 {
     public const string CsvHeader =
-        "type,version,sequence,eventId,occurredAt,amount,balanceAfter,currency,transferId,counterpartyAccountId,reference,correlationId,hash";
+        "type,version,sequence,eventId,occurredAt,amount,balanceAfter,currency,transferId,counterpartyAccountId,reference,correlationId,hash," +
+        "actorSubject,actorRole";
 
     private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
@@ -159,9 +160,9 @@ public sealed class StatementTests(LedgerApiFactory factory)
 
         var rows = Rfc4180.Parse(csv);
         rows[0].Should().Equal(CsvHeader.Split(','));
-        rows.Should().OnlyContain(row => row.Count == 13);
-        rows[1].Should().Equal("OpeningBalance", "", "", "", Format(json.GetProperty("from")), "", "0.00", "EUR", "", "", "", "", "");
-        rows[^1].Should().Equal("ClosingBalance", "", "", "", Format(json.GetProperty("to")), "", "187.00", "EUR", "", "", "", "", "");
+        rows.Should().OnlyContain(row => row.Count == 15);
+        rows[1].Should().Equal("OpeningBalance", "", "", "", Format(json.GetProperty("from")), "", "0.00", "EUR", "", "", "", "", "", "", "");
+        rows[^1].Should().Equal("ClosingBalance", "", "", "", Format(json.GetProperty("to")), "", "187.00", "EUR", "", "", "", "", "", "", "");
         decimal.Parse(rows[1][6], CultureInfo.InvariantCulture).Should().Be(Opening(json));
         decimal.Parse(rows[^1][6], CultureInfo.InvariantCulture).Should().Be(Closing(json));
         var entries = Entries(json);
@@ -241,6 +242,8 @@ public sealed class StatementTests(LedgerApiFactory factory)
             entry.GetProperty("occurredAt").GetString()!, entry.GetProperty("amount").GetRawText(), entry.GetProperty("balanceAfter").GetRawText(),
             entry.GetProperty("currency").GetString()!, Optional("transferId"), Optional("counterpartyAccountId"), Optional("reference"),
             Optional("correlationId"), entry.GetProperty("hash").GetString()!,
+            entry.TryGetProperty("actor", out var actor) ? actor.GetProperty("subject").GetString()! : "",
+            entry.TryGetProperty("actor", out actor) ? actor.GetProperty("role").GetString()! : "",
         ];
     }
 

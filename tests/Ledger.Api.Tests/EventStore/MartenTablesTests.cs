@@ -62,6 +62,7 @@ public sealed class MartenTablesTests : IAsyncLifetime
         await using (var session = _store.LightweightSession())
         {
             session.CorrelationId = "pinning";
+            Actor.Seed.StampOn(session);
             session.Events.StartStream<Account>(created.AccountId, created);
             session.Store(receipt);
             await session.SaveChangesAsync();
@@ -71,6 +72,9 @@ public sealed class MartenTablesTests : IAsyncLifetime
         (await ScalarsAsync($"select concat_ws('|', type, tenant_id, mt_dotnet_type, is_archived) from {MartenTables.Events} where stream_id = {id}"))
             .Should().Equal([string.Join('|', LedgerStore.EventTypeNames[typeof(AccountCreated)], MartenBulkWriter.DefaultTenant,
                 MartenBulkWriter.EventDotnetType(typeof(AccountCreated)), "f")], Upgrade);
+        (await ScalarsAsync($"select concat_ws('|', user_name, headers = '{MartenBulkWriter.HeadersJson(Actor.Seed)}'::jsonb) " +
+                            $"from {MartenTables.Events} where stream_id = {id}"))
+            .Should().Equal([$"{Actor.Seed.Subject}|t"], Upgrade);
         (await ScalarsAsync($"select concat_ws('|', type, tenant_id, created = timestamp) from {MartenTables.Streams} where id = {id}"))
             .Should().Equal([$"{MartenBulkWriter.AccountStreamType}|{MartenBulkWriter.DefaultTenant}|t"], Upgrade);
         (await ScalarsAsync($"select concat_ws('|', mt_dotnet_type, mt_version) from {LedgerStore.Schema}.{MartenTables.AccountDocuments} where id = {id}"))

@@ -35,6 +35,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         rebuild.GetProperty("progress").GetDouble().Should().Be(1);
         rebuild.GetProperty("eventsDone").GetInt64().Should().BeGreaterThan(0);
         rebuild.GetProperty("finishedAt").GetDateTimeOffset().Should().BeOnOrAfter(rebuild.GetProperty("startedAt").GetDateTimeOffset());
+        rebuild.GetProperty("startedBy").GetString().Should().Be("test-analyst", "the journal records the caller's subject");
         (await fixture.RowsAsync(name)).Should().Equal(before);
         (await fixture.VerifyAsync(name)).Identical.Should().BeTrue();
         (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null"))
@@ -164,7 +165,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         foreach (var name in new[] { "account-entries", "accounts" })
         {
             writes.Clear();
-            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress,
+            var outcome = await fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, "test", progress,
                 CancellationToken.None);
             await Task.WhenAll(writes);
             outcome.Events.Should().BeGreaterThan(0);
@@ -197,7 +198,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             await hold.ExecuteNonQueryAsync();
         }
 
-        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find("accounts")!, RebuildKind.Rebuild, progress: null,
+        var rebuild = fixture.Rebuilder.RunAsync(Guid.NewGuid(), ProjectionCatalog.Ledger.Find("accounts")!, RebuildKind.Rebuild, "test", progress: null,
             CancellationToken.None);
         // The switch has reached the model's table once it waits for a lock there, held by the reader.
         await LockWaiters.WaitForAsync(fixture.Factory.ConnectionString, 1);
@@ -231,13 +232,14 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
             }
         });
 
-        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, progress, cancellation.Token);
+        var run = () => fixture.Rebuilder.RunAsync(id, ProjectionCatalog.Ledger.Find(name)!, RebuildKind.Rebuild, "test", progress, cancellation.Token);
 
         await run.Should().ThrowAsync<OperationCanceledException>();
         (await fixture.RowsAsync(name)).Should().Equal(before);
         (await fixture.ScalarAsync<bool>($"select to_regclass('ledger.{ProjectionCatalog.Ledger.Find(name)!.Table}__rebuild') is null")).Should().BeTrue();
         var record = await fixture.GetOkAsync($"/api/v1/projections/{name}/rebuilds/{id}");
         record.GetProperty("state").GetString().Should().Be("cancelled");
+        record.GetProperty("startedBy").GetString().Should().Be("test");
         await _teller.DepositAsync(accounts[0], "2.00");
         (await _auditor.IntegrityAsync(accounts[0])).GetProperty("valid").GetBoolean().Should().BeTrue();
         await fixture.WaitForReportsAsync();
@@ -272,7 +274,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
         await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
         var id = Guid.NewGuid();
         var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
-        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild,
+        await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild, "test",
             CancellationToken.None);
         lease.Should().NotBeNull();
         (await fixture.GetOkAsync(location.ToString())).GetProperty("state").GetString().Should().Be("running");

@@ -46,7 +46,7 @@ public class ProjectionsFixture : IDisposable
     }
 
     public Task<RebuildOutcome> VerifyAsync(string projection) =>
-        Rebuilder.RunAsync(Guid.NewGuid(), Catalog.Find(projection)!, RebuildKind.Verify, progress: null, CancellationToken.None);
+        Rebuilder.RunAsync(Guid.NewGuid(), Catalog.Find(projection)!, RebuildKind.Verify, "test", progress: null, CancellationToken.None);
 
     /// <summary>Waits until every async projection has applied every committed event.</summary>
     public Task WaitForReportsAsync() =>

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Contracts;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Relay;
@@ -44,6 +45,21 @@ public sealed class ConsumersInProcessTests(LedgerApiFactory factory)
             return status.GetProperty("entries").GetInt64() >= 3 ? (JsonElement?)status : null;
         });
         audit.GetProperty("gaps").EnumerateArray().Should().NotContain(gap => gap.GetProperty("accountId").GetGuid() == account);
+    }
+
+    [Fact]
+    public async Task DepositByAClerk_IsInTheAuditLogWithItsActor()
+    {
+        var account = await _teller.OpenAccountAsync(currency: "GBP");
+        var clerk = new Teller(factory.CreateClient());
+        clerk.Http.As(Roles.Teller, "clerk-audit-3");
+        await clerk.DepositAsync(account, "5.00");
+
+        var actor = await Eventually.FoundAsync(() => Sql.ScalarAsync<string?>(factory.ConnectionString,
+            "select actor || '/' || actor_role from ledger_audit.audit_log where account_id = $1 and type = $2", account,
+            CloudEventTypes.MoneyDeposited));
+
+        actor.Should().Be($"clerk-audit-3/{Roles.Teller}");
     }
 
     [Theory]

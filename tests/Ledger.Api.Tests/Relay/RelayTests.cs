@@ -50,6 +50,8 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         Topic.Header(deposit.Headers, CloudEventHeaders.Subject).Should().Be(alice.ToString());
         Topic.Header(deposit.Headers, CloudEventHeaders.ContentType).Should().Be("application/json");
         Topic.Header(deposit.Headers, CloudEventHeaders.CorrelationId).Should().NotBeEmpty();
+        Topic.Header(deposit.Headers, CloudEventHeaders.Actor).Should().Be("test-teller");
+        Topic.Header(deposit.Headers, CloudEventHeaders.ActorRole).Should().Be(Roles.Teller);
         DateTimeOffset.Parse(Topic.Header(deposit.Headers, CloudEventHeaders.Time), System.Globalization.CultureInfo.InvariantCulture)
             .Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
         // The topic also carries other tests' events (other databases, other sequences): only this test's accounts count.

@@ -69,8 +69,8 @@ public sealed class TombstonesFixture : IDisposable
         var rebuilder = Host.Services.GetRequiredService<ProjectionRebuilder>();
         foreach (var projection in ProjectionCatalog.Ledger.All)
         {
-            await rebuilder.RunAsync(Guid.NewGuid(), projection, RebuildKind.Rebuild, progress: null, CancellationToken.None);
-            var verified = await rebuilder.RunAsync(Guid.NewGuid(), projection, RebuildKind.Verify, progress: null, CancellationToken.None);
+            await rebuilder.RunAsync(Guid.NewGuid(), projection, RebuildKind.Rebuild, "test", progress: null, CancellationToken.None);
+            var verified = await rebuilder.RunAsync(Guid.NewGuid(), projection, RebuildKind.Verify, "test", progress: null, CancellationToken.None);
             verified.Differences.Should().Be(0L, "{0} rebuilt from the events must equal the live model", projection.Name);
         }
     }

@@ -80,6 +80,9 @@ public sealed class ProjectionCommandTests
 
         (await ledger.RunAsync("projections", "rebuild", "accounts")).ExitCode.Should().Be(0);
         (await ledger.RunAsync("projections", "verify", "accounts")).Output.Should().Contain("accounts: identical");
+        (await Sql.ScalarAsync<string>(ledger.ConnectionString,
+                "select string_agg(distinct started_by, ',') from ledger.projection_rebuilds where projection = 'accounts'"))
+            .Should().Be($"cli:{Environment.UserName}", "the journal records who started each run from the tool");
         (await ledger.RunAsync("projections", "verify", "daily-volumes")).ExitCode.Should().Be(1, "only the rebuilt model is repaired");
         var rebuilt = await ledger.RunAsync("projections", "rebuild", "DAILY-VOLUMES", "--json");
         rebuilt.ExitCode.Should().Be(0, rebuilt.ToString());

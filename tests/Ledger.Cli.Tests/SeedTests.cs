@@ -114,6 +114,8 @@ public sealed class SeedTests
         using (var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString, ProjectionCatalog.Ledger)))
         {
             await using var session = store.LightweightSession();
+            // As the API's sessions are: every command's events carry its caller (LedgerSessions).
+            new Actor("test-teller", "teller").StampOn(session);
             var events = await session.Events.FetchStreamAsync(accountId);
             var account = await session.LoadAsync<Account>(accountId);
             account.Should().Be(AccountDecider.Fold(events.Select(e => (IAccountEvent)e.Data)));
@@ -139,12 +141,14 @@ public sealed class SeedTests
 
         // Rows the store wrote and rows the seed wrote carry the same bookkeeping values.
         Task<long> Distinct(string sql) => Sql.ScalarAsync<long>(ledger.ConnectionString, sql);
-        (await Distinct("select count(distinct (type, tenant_id, mt_dotnet_type, is_archived, headers is null, causation_id is null)) " +
+        (await Distinct("select count(distinct (type, tenant_id, mt_dotnet_type, is_archived, headers is null, user_name is null, causation_id is null)) " +
                         "from ledger.mt_events where type in ('account_created', 'money_transferred') group by type order by 1 desc limit 1"))
             .Should().Be(1);
         (await Distinct("select count(distinct (type, tenant_id, is_archived, compacted_version, created = timestamp)) from ledger.mt_streams")).Should().Be(1);
         (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_account")).Should().Be(1);
         (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_transfer_receipt")).Should().Be(1);
+        (await Distinct("select count(*) from ledger.account_entries where (actor_subject, actor_role) is distinct from ('seed', 'system')"))
+            .Should().Be(3, "every seeded event has the seed's actor; only the three appended above have another");
         var integrity = await new IntegrityVerifier(dataSource).VerifyLedgerAsync(CancellationToken.None);
         integrity.Valid.Should().BeTrue();
         integrity.Streams.Should().Be(51);

@@ -44,6 +44,20 @@ public static class AuthSetup
             options.TokenValidationParameters.NameClaimType = "sub";
             options.TokenValidationParameters.RoleClaimType = auth.RoleClaim;
             options.TokenValidationParameters.ClockSkew = TimeSpan.FromMinutes(1);
+            // Every event records who appended it (Actor): a token must name its subject, as an identifier of sane length.
+            options.Events = new JwtBearerEvents
+            {
+                OnTokenValidated = context =>
+                {
+                    var subject = context.Principal?.Identity?.Name;
+                    if (string.IsNullOrWhiteSpace(subject) || subject.Length > Actor.LengthMax)
+                    {
+                        context.Fail($"The token's sub claim must name the caller in 1 to {Actor.LengthMax} characters.");
+                    }
+
+                    return Task.CompletedTask;
+                },
+            };
             if (!string.IsNullOrWhiteSpace(auth.DevelopmentSigningKey))
             {
                 options.TokenValidationParameters.ValidIssuer = DevelopmentTokens.Issuer;

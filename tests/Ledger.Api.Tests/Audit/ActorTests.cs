@@ -68,6 +68,19 @@ public sealed class ActorTests(LedgerApiFactory factory)
         stored.Should().Be($"{Clerk}/{Roles.Teller}");
     }
 
+    [Fact]
+    public async Task TokenWhoseSubjectIsNoIdentifier_IsUnauthenticated()
+    {
+        var accountId = await _teller.OpenAccountAsync();
+        var unnamed = new Teller(factory.CreateClient());
+        unnamed.Http.As(Roles.Teller, new string('x', Actor.LengthMax + 1));
+
+        using var response = await unnamed.DepositRawAsync(accountId, Teller.Json(new { amount = "1.00" }));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await _auditor.HistoryAsync(accountId)).Should().ContainSingle("nothing was appended");
+    }
+
     /// <summary>docs/audit.md's example (version 1 of Ada's account, appended before actors were recorded).</summary>
     [Fact]
     public void LinkWithoutActor_HashesExactlyAsBeforeActorsWereRecorded_AndAnActorIsChainedBetweenAccountIdAndData()

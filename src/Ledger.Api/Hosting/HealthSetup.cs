@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Ledger.Messaging;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -53,7 +54,18 @@ public static class HealthSetup
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(report);
         context.Response.ContentType = "application/json; charset=utf-8";
-        await using var json = new Utf8JsonWriter(context.Response.Body);
+        // Written to memory first: the response body takes no synchronous writes.
+        var buffer = new ArrayBufferWriter<byte>();
+        await using (var json = new Utf8JsonWriter(buffer))
+        {
+            Write(json, report);
+        }
+
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
+    }
+
+    private static void Write(Utf8JsonWriter json, HealthReport report)
+    {
         json.WriteStartObject();
         json.WriteString("status", report.Status.ToString());
         json.WriteNumber("totalDurationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));

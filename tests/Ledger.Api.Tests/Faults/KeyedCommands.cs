@@ -16,7 +16,7 @@ public sealed record KeyedCommand(string Key, string Path, string Json, Guid? De
 }
 
 /// <summary>How one command fared: acknowledged or not, after how many attempts, and how many attempts ran into the client's timeout.</summary>
-public sealed record Outcome(bool Acknowledged, int Attempts, int TimedOut);
+public sealed record Outcome(bool Acknowledged, int Attempts, int TimedOut, string LastAnswer = "");
 
 /// <summary>
 /// A client that does what the API asks of one (docs/api.md, Idempotency): it sends a command with its key and sends the
@@ -32,6 +32,7 @@ public static class KeyedRetries
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(command);
         var timedOut = 0;
+        var last = "";
         for (var attempt = 1; attempt <= attemptsMax; attempt++)
         {
             try
@@ -45,8 +46,10 @@ public static class KeyedRetries
                 var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                 if (response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created)
                 {
-                    return new Outcome(true, attempt, timedOut);
+                    return new Outcome(true, attempt, timedOut, $"{(int)response.StatusCode}");
                 }
+
+                last = $"{(int)response.StatusCode} {body}";
 
                 var retryable = (int)response.StatusCode >= 500 ||
                                 (response.StatusCode == HttpStatusCode.Conflict && ProblemType(body) == "/problems/idempotency-key-in-flight");
@@ -55,21 +58,23 @@ public static class KeyedRetries
             catch (TaskCanceledException exception) when (exception.InnerException is TimeoutException)
             {
                 timedOut++;
+                last = "timed out";
             }
-            catch (HttpRequestException)
+            catch (HttpRequestException exception)
             {
+                last = exception.Message;
                 // The connection broke (or was refused): the command may or may not have taken effect; the key settles it.
             }
 
             if (stop.IsCancellationRequested)
             {
-                return new Outcome(false, attempt, timedOut);
+                return new Outcome(false, attempt, timedOut, last);
             }
 
             await Task.Delay(pause, CancellationToken.None);
         }
 
-        return new Outcome(false, attemptsMax, timedOut);
+        return new Outcome(false, attemptsMax, timedOut, last);
     }
 
     /// <summary>Every account's balance once each command took effect exactly once, from the opening balances.</summary>

@@ -26,7 +26,6 @@ using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Marten;
 using Microsoft.Extensions.Options;

@@ -26,7 +26,6 @@ using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpenTelemetry.Metrics;
 using Marten;
 using Microsoft.Extensions.Options;
@@ -152,9 +151,7 @@ services.ConfigureHttpJsonOptions(options =>
 services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
-services.AddHealthChecks()
-    .AddCheck<PostgresHealthCheck>("postgres", tags: ["ready"], timeout: TimeSpan.FromSeconds(5))
-    .AddCheck<ConsumerGapsHealthCheck>("consumer-gaps", HealthStatus.Degraded, tags: ["ready"], timeout: TimeSpan.FromSeconds(5));
+services.AddLedgerHealthChecks(kafkaOptions);
 // Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) in Prometheus text format at /metrics.
 services.AddOpenTelemetry().WithMetrics(metrics => metrics
     .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName)
@@ -177,10 +174,10 @@ app.UseAuthorization();
 // After authentication, so that a client is its token's subject (docs/security.md).
 app.UseRateLimiter();
 
-// Liveness says the process serves HTTP; readiness also needs the database, and is degraded while a consumer gap is open.
 app.MapPrometheusScrapingEndpoint().RequireAuthorization(Access.Operate);
-app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
-app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+// Liveness says the process serves HTTP; readiness needs the database and a current schema, and is degraded while Kafka
+// does not answer, the relay lags or a consumer gap is open.
+app.MapLedgerHealthChecks();
 
 // Endpoints are grouped by who may call them: each group carries exactly one policy of Access.
 var v1 = app.MapGroup("/api/v1");

@@ -95,6 +95,14 @@ public sealed class ChildProcess : IAsyncDisposable
         await kill.WaitForExitAsync();
     }
 
+    /// <summary>Sends SIGKILL, as a crash or the kernel's out-of-memory killer ends a program: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        await _reading;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -1,0 +1,97 @@
+extern alias ledger;
+using System.CommandLine;
+using System.Text.Json;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
+using LedgerCommand = ledger::Ledger.Cli.LedgerCommand;
+
+namespace Ledger.Api.Tests.Checks;
+
+/// <summary>
+/// <c>ledger check bank</c> in this process against the API as a child process on its own database: the verdict is valid
+/// with and without the database's sessions being cut off under it. Run alone (the load collection): the clients are meant
+/// to contend. The checker's ability to fail is tested on its model (Ledger.Cli.Tests, BankCheckerTests).
+/// </summary>
+[Collection(LoadGroup.Name)]
+public sealed class BankCheckTests
+{
+    private static readonly TimeSpan CheckLimit = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public async Task ShortRun_IsValid_WithEveryProjectionIdentical()
+    {
+        var connectionString = PostgresServer.CreateDatabase();
+        var (api, address) = await StartApiAsync(connectionString);
+        await using (api)
+        {
+            var (exitCode, output, error) = await CheckAsync(address, "4s", "--connection", connectionString);
+
+            exitCode.Should().Be(0, $"{output}{error}");
+            var verdict = JsonDocument.Parse(output).RootElement;
+            verdict.GetProperty("valid").GetBoolean().Should().BeTrue();
+            AcknowledgedOf(verdict, "transfer").Should().BePositive();
+            AcknowledgedOf(verdict, "deposit").Should().BePositive();
+            AcknowledgedOf(verdict, "withdrawal").Should().BePositive();
+            verdict.GetProperty("trialBalanceReads").GetInt64().Should().BePositive();
+            verdict.GetProperty("asOfReads").GetInt64().Should().BePositive();
+            Ran(verdict).Should().Contain(["total", "overdraft", "history", "integrity", "projections"]).And.NotContain("kafka");
+        }
+    }
+
+    [Fact]
+    public async Task DatabaseSessionsTerminatedDuringTheRun_RetriesConverge_AndTheVerdictIsValid()
+    {
+        var connectionString = PostgresServer.CreateDatabase();
+        var (api, address) = await StartApiAsync(connectionString);
+        await using (api)
+        {
+            var check = CheckAsync(address, "6s");
+            var terminated = 0L;
+            for (var cut = 0; cut < 3 && !check.IsCompleted; cut++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1.5));
+                terminated += await Sql.ScalarAsync<long>(connectionString,
+                    "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity " +
+                    "where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend') cut");
+            }
+
+            var (exitCode, output, error) = await check;
+
+            terminated.Should().BePositive("the API's sessions were cut off while the clients ran");
+            exitCode.Should().Be(0, $"{output}{error}");
+            var verdict = JsonDocument.Parse(output).RootElement;
+            verdict.GetProperty("valid").GetBoolean().Should().BeTrue();
+            AcknowledgedOf(verdict, "transfer").Should().BePositive();
+            verdict.GetProperty("retries").GetInt64().Should().BePositive("some commands met a cut-off session and were sent again");
+        }
+    }
+
+    private static Task<(ChildProcess Api, Uri Address)> StartApiAsync(string connectionString) => ApiProcess.StartAsync(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings__Ledger"] = connectionString,
+        ["Kafka__RelayEnabled"] = "false",
+        ["Kafka__ConsumersEnabled"] = "false",
+        ["Ledger__ApplySchemaOnStart"] = "true",
+    });
+
+    /// <summary>A short run: 4 clients, 2 readers, 6 accounts.</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> CheckAsync(Uri address, string duration, params string[] extra)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var limit = new CancellationTokenSource(CheckLimit);
+        string[] args =
+        [
+            "check", "bank", "--url", address.ToString(), "--token", TestTokens.For("admin"), "--duration", duration, "--clients", "4",
+            "--readers", "2", "--accounts", "6", "--seed", "7", "--json", .. extra,
+        ];
+        var exitCode = await LedgerCommand.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error }, limit.Token);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    private static int AcknowledgedOf(JsonElement verdict, string kind) => verdict.GetProperty("operations").EnumerateArray()
+        .Single(counts => counts.GetProperty("kind").GetString() == kind).GetProperty("acknowledged").GetInt32();
+
+    private static List<string?> Ran(JsonElement verdict) => [.. verdict.GetProperty("checks").EnumerateArray()
+        .Where(check => check.GetProperty("ran").GetBoolean()).Select(check => check.GetProperty("name").GetString())];
+}

@@ -24,14 +24,12 @@ internal static class CheckCommands
 
     private static Command CreateBank()
     {
-        var url = new Option<Uri>("--url") { Description = "The API's base address (http://localhost:5080).", Required = true };
-        url.Validators.Add(result =>
+        var url = new Option<Uri>("--url")
         {
-            if (result.GetValueOrDefault<Uri>() is not { IsAbsoluteUri: true, Scheme: "http" or "https" })
-            {
-                result.AddError("--url must be an absolute http or https address.");
-            }
-        });
+            Description = "The API's base address (http://localhost:5080).",
+            Required = true,
+            CustomParser = ParseAddress,
+        };
         var token = new Option<string>("--token") { Description = "An admin bearer token (`ledger token --role admin --subject bank-check`).", Required = true };
         var duration = new Option<TimeSpan>("--duration")
         {
@@ -100,6 +98,18 @@ internal static class CheckCommands
             }
         });
         return option;
+    }
+
+    private static Uri ParseAddress(ArgumentResult result)
+    {
+        var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+        if (Uri.TryCreate(text, UriKind.Absolute, out var address) && address.Scheme is "http" or "https")
+        {
+            return address;
+        }
+
+        result.AddError($"--url must be an absolute http or https address, not '{text}'.");
+        return null!;
     }
 
     private static TimeSpan ParseDuration(ArgumentResult result)

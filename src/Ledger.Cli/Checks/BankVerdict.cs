@@ -23,6 +23,7 @@ internal sealed record BankVerdict(
     long TrialBalanceReads,
     long AsOfReads,
     long FailedReads,
+    IReadOnlyDictionary<string, int> FailedReadAnswers,
     long HistoryEntries,
     IReadOnlyList<CheckRan> Checks,
     int ViolationCount,
@@ -55,7 +56,7 @@ internal sealed record BankVerdict(
         ];
         return new BankVerdict(violations.Count == 0, run.RunId, settings.Currency.Code, settings.Accounts, settings.Clients, settings.Readers,
             settings.Seed, settings.Duration.TotalSeconds, elapsed.TotalSeconds, kinds, workload.Sum(operation => (long)operation.Retries),
-            run.TrialBalanceReads, run.AsOfReads, run.FailedReads, run.Observation.Histories.Values.Sum(entries => (long)entries.Count), checks,
+            run.TrialBalanceReads, run.AsOfReads, run.FailedReads, run.FailedReadAnswers, run.Observation.Histories.Values.Sum(entries => (long)entries.Count), checks,
             violations.Count, [.. violations.Take(BankChecker.ListedMax)]);
     }
 
@@ -81,7 +82,8 @@ internal sealed record BankVerdict(
         }
 
         console.WriteLine($"retries {CliOutput.Count(verdict.Retries)}; snapshots: {CliOutput.Count(verdict.TrialBalanceReads)} trial balances, " +
-                          $"{CliOutput.Count(verdict.AsOfReads)} as-of reads, {CliOutput.Count(verdict.FailedReads)} reads failed; " +
+                          $"{CliOutput.Count(verdict.AsOfReads)} as-of reads, {CliOutput.Count(verdict.FailedReads)} reads failed" +
+                          (verdict.FailedReads > 0 ? $" ({string.Join(", ", verdict.FailedReadAnswers.Select(answer => $"{answer.Key}: {answer.Value}"))})" : "") + "; " +
                           $"{CliOutput.Count(verdict.HistoryEntries)} history entries; elapsed {verdict.ElapsedSeconds:0.0} s");
         foreach (var check in verdict.Checks)
         {

@@ -10,7 +10,8 @@ namespace Ledger.Cli.Checks;
 internal sealed record BankSettings(TimeSpan Duration, int Clients, int Accounts, int Seed, Currency Currency, int Readers);
 
 /// <summary>What the workload saw, for the checker, plus the counts the verdict reports.</summary>
-internal sealed record BankRun(string RunId, BankObservation Observation, long TrialBalanceReads, long AsOfReads, long FailedReads);
+internal sealed record BankRun(string RunId, BankObservation Observation, long TrialBalanceReads, long AsOfReads, long FailedReads,
+    IReadOnlyDictionary<string, int> FailedReadAnswers);
 
 /// <summary>
 /// Jepsen's bank workload against the HTTP API: opens and funds fresh accounts in one currency, runs concurrent clients
@@ -33,6 +34,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
 
     private readonly string _runId = Guid.NewGuid().ToString("N")[..12];
     private readonly ConcurrentQueue<string> _answerProblems = new();
+    private readonly ConcurrentDictionary<string, int> _failedReadAnswers = new(StringComparer.Ordinal);
     private long _trialBalanceReads;
     private long _asOfReads;
     private long _failedReads;
@@ -45,8 +47,8 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
         var funding = await FundAsync(accounts, random, cancellation);
 
         var end = Deadline(settings.Duration);
-        var workers = Enumerable.Range(0, settings.Clients).Select(client => Task.Run(() => WorkAsync(client, accounts, end, cancellation), cancellation));
-        var readers = Enumerable.Range(0, settings.Readers).Select(reader => Task.Run(() => ReadAsync(reader, accounts, baseline, end, cancellation), cancellation));
+        var workers = Enumerable.Range(0, settings.Clients).Select(client => Task.Run(() => WorkAsync(client, accounts, end, cancellation), cancellation)).ToList();
+        var readers = Enumerable.Range(0, settings.Readers).Select(reader => Task.Run(() => ReadAsync(reader, accounts, baseline, end, cancellation), cancellation)).ToList();
         var operations = (await Task.WhenAll(workers)).SelectMany(list => list).ToList();
         var reads = (await Task.WhenAll(readers)).ToList();
 
@@ -69,7 +71,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
             histories,
             await IntegrityAsync(accounts, finalRandom, cancellation),
             [.. _answerProblems]);
-        return new BankRun(_runId, observation, _trialBalanceReads, _asOfReads, _failedReads);
+        return new BankRun(_runId, observation, _trialBalanceReads, _asOfReads, _failedReads, _failedReadAnswers);
     }
 
     private static long Deadline(TimeSpan after) => Stopwatch.GetTimestamp() + (long)(after.TotalSeconds * Stopwatch.Frequency);
@@ -198,16 +200,17 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
             if (random.Next(2) == 0)
             {
                 var started = Stopwatch.GetTimestamp();
-                var (status, _, body) = await api.GetAsync("api/v1/ledger/balances", cancellation);
+                var (status, problemType, body) = await api.GetAsync("api/v1/ledger/balances", cancellation);
                 var ended = Stopwatch.GetTimestamp();
-                if (body is { } trial && CurrencyTotal(trial) is var (total, balanced))
+                if (body is { } trial)
                 {
+                    var (total, balanced) = CurrencyTotal(trial);
                     Interlocked.Increment(ref _trialBalanceReads);
                     reads.Totals.Add(new TotalRead($"trial balance read at {Seconds(started)}", started, ended, total - baseline.TotalMinor, balanced));
                 }
                 else
                 {
-                    NoteFailedRead("trial balance", status);
+                    NoteFailedRead("trial balance", status, problemType);
                 }
             }
             else
@@ -222,7 +225,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
                 }
                 else if (problemType != "/problems/account-not-yet-created")
                 {
-                    NoteFailedRead($"as-of read of {account.AccountId}", status);
+                    NoteFailedRead($"as-of read of {account.AccountId}", status, problemType);
                 }
             }
 
@@ -236,16 +239,17 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
         TimeSpan.FromSeconds((double)timestamp / Stopwatch.Frequency).TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
 
     /// <summary>A read the API could not serve (an outage) is only counted; one it refused is a problem of its own.</summary>
-    private void NoteFailedRead(string what, HttpStatusCode? status)
+    private void NoteFailedRead(string what, HttpStatusCode? status, string? problemType)
     {
         Interlocked.Increment(ref _failedReads);
+        _failedReadAnswers.AddOrUpdate(status is null ? "no answer" : $"{(int)status} {problemType}".TrimEnd(), 1, (_, count) => count + 1);
         if (status is { } code && (int)code is >= 400 and < 500 && code is not HttpStatusCode.RequestTimeout and not HttpStatusCode.TooManyRequests)
         {
             _answerProblems.Enqueue($"{what} answered {(int)code}");
         }
     }
 
-    private (long Total, bool Balanced)? CurrencyTotal(JsonElement trialBalance)
+    private (long Total, bool Balanced) CurrencyTotal(JsonElement trialBalance)
     {
         foreach (var currency in trialBalance.GetProperty("currencies").EnumerateArray())
         {
@@ -261,7 +265,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
     private async Task<TotalRead> CurrencyTotalAsync(long deadline, Random random, CancellationToken cancellation)
     {
         var started = Stopwatch.GetTimestamp();
-        var (total, balanced) = CurrencyTotal(await api.GetRequiredAsync("api/v1/ledger/balances", deadline, random, cancellation))!.Value;
+        var (total, balanced) = CurrencyTotal(await api.GetRequiredAsync("api/v1/ledger/balances", deadline, random, cancellation));
         return new TotalRead("trial balance", started, Stopwatch.GetTimestamp(), total, balanced);
     }
 

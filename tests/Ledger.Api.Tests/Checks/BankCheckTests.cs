@@ -29,11 +29,11 @@ public sealed class BankCheckTests
             exitCode.Should().Be(0, $"{output}{error}");
             var verdict = JsonDocument.Parse(output).RootElement;
             verdict.GetProperty("valid").GetBoolean().Should().BeTrue();
-            AcknowledgedOf(verdict, "transfer").Should().BePositive();
-            AcknowledgedOf(verdict, "deposit").Should().BePositive();
-            AcknowledgedOf(verdict, "withdrawal").Should().BePositive();
-            verdict.GetProperty("trialBalanceReads").GetInt64().Should().BePositive();
-            verdict.GetProperty("asOfReads").GetInt64().Should().BePositive();
+            AcknowledgedOf(verdict, "transfer").Should().BePositive(output);
+            AcknowledgedOf(verdict, "deposit").Should().BePositive(output);
+            AcknowledgedOf(verdict, "withdrawal").Should().BePositive(output);
+            verdict.GetProperty("trialBalanceReads").GetInt64().Should().BePositive(output);
+            verdict.GetProperty("asOfReads").GetInt64().Should().BePositive(output);
             Ran(verdict).Should().Contain(["total", "overdraft", "history", "integrity", "projections"]).And.NotContain("kafka");
         }
     }

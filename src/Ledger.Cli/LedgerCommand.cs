@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ledger.Cli.Checks;
 using Ledger.Cli.Identity;
 using Ledger.Cli.Database;
 using Ledger.Cli.Kafka;
@@ -14,6 +15,7 @@ internal static class LedgerCommand
     /// <summary>Composition only: each command group lives in its own folder and hands back one Command.</summary>
     public static RootCommand Create() => new("ledger: run and inspect the Ledger banking ledger from the command line.")
     {
+        CheckCommands.Create(),
         DatabaseCommands.Create(),
         KafkaCommands.Create(),
         ProjectionCommands.Create(),

@@ -28,7 +28,7 @@ internal static class ProjectionCommands
     }
 
     /// <summary>Who the journal records as starting a run from this tool: the operating-system user.</summary>
-    private static string StartedBy => $"cli:{Environment.UserName}";
+    internal static string StartedBy => $"cli:{Environment.UserName}";
 
     private static Option<bool> JsonOption() => new("--json") { Description = "Machine-readable output on stdout (JSON, camelCase)." };
 

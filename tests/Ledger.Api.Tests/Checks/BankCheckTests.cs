@@ -1,0 +1,110 @@
+extern alias ledger;
+using System.CommandLine;
+using System.Text.Json;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Testing;
+using LedgerCommand = ledger::Ledger.Cli.LedgerCommand;
+
+namespace Ledger.Api.Tests.Checks;
+
+/// <summary>
+/// <c>ledger check bank</c> in this process against the API as a child process on its own database: the verdict is valid
+/// with and without the database's sessions being cut off under it. Run alone (the load collection): the clients are meant
+/// to contend. The checker's ability to fail is tested on its model (Ledger.Cli.Tests, BankCheckerTests).
+/// </summary>
+[Collection(LoadGroup.Name)]
+public sealed class BankCheckTests
+{
+    private static readonly TimeSpan CheckLimit = TimeSpan.FromMinutes(3);
+    private static readonly TimeSpan CutInterval = TimeSpan.FromMilliseconds(50);
+    private const int CutsMax = 60;
+
+    [Fact]
+    public async Task ShortRun_IsValid_WithEveryProjectionIdentical()
+    {
+        var connectionString = PostgresServer.CreateDatabase();
+        var (api, address) = await StartApiAsync(connectionString);
+        await using (api)
+        {
+            var (exitCode, output, error) = await CheckAsync(address, "4s", "--connection", connectionString);
+
+            exitCode.Should().Be(0, $"{output}{error}");
+            var verdict = JsonDocument.Parse(output).RootElement;
+            verdict.GetProperty("valid").GetBoolean().Should().BeTrue();
+            AcknowledgedOf(verdict, "transfer").Should().BePositive(output);
+            AcknowledgedOf(verdict, "deposit").Should().BePositive(output);
+            AcknowledgedOf(verdict, "withdrawal").Should().BePositive(output);
+            verdict.GetProperty("trialBalanceReads").GetInt64().Should().BePositive(output);
+            verdict.GetProperty("asOfReads").GetInt64().Should().BePositive(output);
+            Ran(verdict).Should().Contain(["total", "overdraft", "history", "integrity", "projections"]).And.NotContain("kafka");
+        }
+    }
+
+    [Fact]
+    public async Task DatabaseSessionsTerminatedDuringTheRun_RetriesConverge_AndTheVerdictIsValid()
+    {
+        var connectionString = PostgresServer.CreateDatabase();
+        var (api, address) = await StartApiAsync(connectionString);
+        await using (api)
+        {
+            var check = CheckAsync(address, "5s");
+            var terminated = 0L;
+            // Only sessions inside a statement or a transaction: an idle pooled session would simply be replaced. And only once
+            // the set-up (6 accounts opened and funded) is written, so that the cuts fall on the clients' commands.
+            while (!check.IsCompleted && await Sql.ScalarAsync<long>(connectionString, "select count(*) from ledger.mt_events") <= 12)
+            {
+                await Task.Delay(CutInterval);
+            }
+
+            for (var cut = 0; cut < CutsMax && !check.IsCompleted; cut++)
+            {
+                await Task.Delay(CutInterval);
+                terminated += await Sql.ScalarAsync<long>(connectionString,
+                    "select count(*) from (select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() " +
+                    "and pid <> pg_backend_pid() and backend_type = 'client backend' and state in ('active', 'idle in transaction')) cut");
+            }
+
+            var (exitCode, output, error) = await check;
+
+            terminated.Should().BePositive("the API's sessions were cut off while the clients ran");
+            exitCode.Should().Be(0, $"{output}{error}");
+            var verdict = JsonDocument.Parse(output).RootElement;
+            verdict.GetProperty("valid").GetBoolean().Should().BeTrue();
+            AcknowledgedOf(verdict, "transfer").Should().BePositive(output);
+            (verdict.GetProperty("retries").GetInt64() + IndeterminateOf(verdict)).Should()
+                .BePositive("some commands met a cut-off session and were sent again: {0}", output);
+        }
+    }
+
+    private static Task<(ChildProcess Api, Uri Address)> StartApiAsync(string connectionString) => ApiProcess.StartAsync(new Dictionary<string, string?>
+    {
+        ["ConnectionStrings__Ledger"] = connectionString,
+        ["Kafka__RelayEnabled"] = "false",
+        ["Kafka__ConsumersEnabled"] = "false",
+        ["Ledger__ApplySchemaOnStart"] = "true",
+    });
+
+    /// <summary>A short run: 4 clients, 2 readers, 6 accounts.</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> CheckAsync(Uri address, string duration, params string[] extra)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var limit = new CancellationTokenSource(CheckLimit);
+        string[] args =
+        [
+            "check", "bank", "--url", address.ToString(), "--token", TestTokens.For("admin"), "--duration", duration, "--clients", "4",
+            "--readers", "2", "--accounts", "6", "--seed", "7", "--json", .. extra,
+        ];
+        var exitCode = await LedgerCommand.InvokeAsync(args, new InvocationConfiguration { Output = output, Error = error }, limit.Token);
+        return (exitCode, output.ToString(), error.ToString());
+    }
+
+    private static int AcknowledgedOf(JsonElement verdict, string kind) => verdict.GetProperty("operations").EnumerateArray()
+        .Single(counts => counts.GetProperty("kind").GetString() == kind).GetProperty("acknowledged").GetInt32();
+
+    private static int IndeterminateOf(JsonElement verdict) =>
+        verdict.GetProperty("operations").EnumerateArray().Sum(counts => counts.GetProperty("indeterminate").GetInt32());
+
+    private static List<string?> Ran(JsonElement verdict) => [.. verdict.GetProperty("checks").EnumerateArray()
+        .Where(check => check.GetProperty("ran").GetBoolean()).Select(check => check.GetProperty("name").GetString())];
+}

@@ -150,9 +150,10 @@ public static partial class ApiProcess
 
     /// <summary>
     /// Starts the API with these settings (over <see cref="TestTokens.ChildProcessSettings"/>, so that it trusts the tests'
-    /// tokens); it may exit at once (a test of startup failures waits for that).
+    /// tokens); it may exit at once (a test of startup failures waits for that). It listens on <paramref name="address"/>,
+    /// or on a free loopback port when none is given (a restart after a kill passes the address it had).
     /// </summary>
-    public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment)
+    public static ChildProcess Start(IReadOnlyDictionary<string, string?> environment, Uri? address = null)
     {
         ArgumentNullException.ThrowIfNull(environment);
         var settings = new Dictionary<string, string?>(TestTokens.ChildProcessSettings(
@@ -167,13 +168,13 @@ public static partial class ApiProcess
             settings[name] = value;
         }
 
-        return ChildProcess.Start(Assembly, ["--urls", "http://127.0.0.1:0"], settings);
+        return ChildProcess.Start(Assembly, ["--urls", address?.GetLeftPart(UriPartial.Authority) ?? "http://127.0.0.1:0"], settings);
     }
 
     /// <summary>Starts the API and waits until it listens; returns it with its address.</summary>
-    public static async Task<(ChildProcess Api, Uri Address)> StartAsync(IReadOnlyDictionary<string, string?> environment)
+    public static async Task<(ChildProcess Api, Uri Address)> StartAsync(IReadOnlyDictionary<string, string?> environment, Uri? address = null)
     {
-        var api = Start(environment);
+        var api = Start(environment, address);
         try
         {
             var listening = await api.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(90));

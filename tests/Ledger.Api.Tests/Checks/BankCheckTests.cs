@@ -3,14 +3,15 @@ using System.CommandLine;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using EventTombstones = Ledger.EventStore.Tombstones;
 using LedgerCommand = ledger::Ledger.Cli.LedgerCommand;
 
 namespace Ledger.Api.Tests.Checks;
 
 /// <summary>
 /// <c>ledger check bank</c> in this process against the API as a child process on its own database: the verdict is valid
-/// with and without the database's sessions being cut off under it, and with the relay publishing to a broker the
-/// checker reads back. Run alone (the load collection): the clients are meant
+/// with and without the database's sessions being cut off under it, with the API killed (SIGKILL) and restarted on the
+/// same address mid-run, and with the relay publishing to a broker the checker reads back. Run alone (the load collection): the clients are meant
 /// to contend. The checker's ability to fail is tested on its model (Ledger.Cli.Tests, BankCheckerTests).
 /// </summary>
 [Collection(LoadGroup.Name)]
@@ -79,16 +80,64 @@ public sealed class BankCheckTests
         }
     }
 
+    [Fact]
+    public async Task ApiKilledAndRestartedDuringTheRun_RetriesConverge_AndTheRelayPublishesEveryEvent()
+    {
+        var connectionString = PostgresServer.CreateDatabase();
+        using var kafka = LedgerKafka.Start(partitions: 6);
+        var settings = ApiSettings(connectionString, kafka.BootstrapServers);
+        // A key held by a request the kill cut off stays reserved until its lease ends; a short lease keeps the clients'
+        // wait after the restart within the run's drain time.
+        settings["Idempotency__Lease"] = "00:00:10";
+        settings["Commands__TimeLimit"] = "00:00:05";
+        var (api, address) = await ApiProcess.StartAsync(settings);
+        ChildProcess? restarted = null;
+        try
+        {
+            var check = CheckAsync(address, "8s", "--connection", connectionString, "--bootstrap-servers", kafka.BootstrapServers);
+            // The set-up writes 12 events; the kill falls once the clients' own commands are being written.
+            await Eventually.HoldsAsync(async () => check.IsCompleted || await EventsAsync(connectionString) > 40,
+                "the clients' commands to be committed before the kill");
+            check.IsCompleted.Should().BeFalse("the kill must fall inside the run");
+            await api.KillAsync();
+            var atKill = await EventsAsync(connectionString);
+            (restarted, _) = await ApiProcess.StartAsync(settings, address);
+
+            var (exitCode, output, error) = await check;
+
+            exitCode.Should().Be(0, $"{output}{error}");
+            var verdict = JsonDocument.Parse(output).RootElement;
+            verdict.GetProperty("valid").GetBoolean().Should().BeTrue(output);
+            (verdict.GetProperty("retries").GetInt64() + IndeterminateOf(verdict)).Should()
+                .BePositive("commands in flight at the kill were sent again to the restarted API: {0}", output);
+            (await EventsAsync(connectionString)).Should().BeGreaterThan(atKill, "the clients went on against the restarted API");
+            Ran(verdict).Should().Contain(["history", "projections", "kafka"]);
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            if (restarted is not null)
+            {
+                await restarted.DisposeAsync();
+            }
+        }
+    }
+
+    private static Task<long> EventsAsync(string connectionString) =>
+        Sql.ScalarAsync<long>(connectionString, $"select count(*) from ledger.mt_events where {EventTombstones.NotTombstone}");
+
     /// <summary>The API on its own database; with a broker, its relay publishes there, else it runs without Kafka.</summary>
     private static Task<(ChildProcess Api, Uri Address)> StartApiAsync(string connectionString, string? bootstrapServers = null) =>
-        ApiProcess.StartAsync(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__Ledger"] = connectionString,
-            ["Kafka__BootstrapServers"] = bootstrapServers,
-            ["Kafka__RelayEnabled"] = bootstrapServers is null ? "false" : "true",
-            ["Kafka__ConsumersEnabled"] = "false",
-            ["Ledger__ApplySchemaOnStart"] = "true",
-        });
+        ApiProcess.StartAsync(ApiSettings(connectionString, bootstrapServers));
+
+    private static Dictionary<string, string?> ApiSettings(string connectionString, string? bootstrapServers) => new()
+    {
+        ["ConnectionStrings__Ledger"] = connectionString,
+        ["Kafka__BootstrapServers"] = bootstrapServers,
+        ["Kafka__RelayEnabled"] = bootstrapServers is null ? "false" : "true",
+        ["Kafka__ConsumersEnabled"] = "false",
+        ["Ledger__ApplySchemaOnStart"] = "true",
+    };
 
     /// <summary>A short run: 4 clients, 2 readers, 6 accounts.</summary>
     private static async Task<(int ExitCode, string Output, string Error)> CheckAsync(Uri address, string duration, params string[] extra)

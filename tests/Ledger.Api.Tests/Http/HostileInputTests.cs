@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Contracts;
 using Ledger.Testing;
 
 namespace Ledger.Api.Tests.Http;
@@ -243,11 +244,17 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
+    public static TheoryData<string> UnusableIdempotencyKeys => new()
+    {
+        "key\twith-tab",
+        "clé",
+        "two,values",
+        new string('k', 256),
+    };
+
     [Theory]
-    [InlineData("key\twith-tab")]
-    [InlineData("clé")]
-    [InlineData("two,values")]
-    public async Task IdempotencyKeyOutsidePrintableAscii_IsRejectedAndNothingIsBooked(string key)
+    [MemberData(nameof(UnusableIdempotencyKeys))]
+    public async Task UnusableIdempotencyKey_TooLongOrOutsidePrintableAscii_IsRejectedAndNothingIsBooked(string key)
     {
         var accountId = await _teller.OpenFundedAccountAsync("5.00");
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Teller.AccountsPath}/{accountId}/deposits", UriKind.Relative))
@@ -267,6 +274,36 @@ public sealed class HostileInputTests(LedgerApiFactory factory)
 
         await Teller.ExpectFieldProblem(response, ProblemTypes.Validation, "Idempotency-Key");
         (await _teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
+    }
+
+    /// <summary>
+    /// Over a real socket: the in-memory test server drops a header whose value is empty before the API sees it, Kestrel
+    /// does not, so this request is written byte by byte to the API listening on loopback.
+    /// </summary>
+    [Fact]
+    public async Task EmptyIdempotencyKeyOnTheWire_IsRejectedAndNothingIsBooked()
+    {
+        using var kestrel = new LedgerApiFactory();
+        kestrel.UseKestrel(0);
+        kestrel.StartServer();
+        var teller = new Teller(kestrel.CreateClient());
+        var accountId = await teller.OpenFundedAccountAsync("5.00");
+        var address = teller.Http.BaseAddress!;
+        const string body = """{"amount":"1.00"}""";
+        var request = $"POST {Teller.AccountsPath}/{accountId}/deposits HTTP/1.1\r\nHost: {address.Authority}\r\n" +
+                      $"Authorization: Bearer {TestTokens.For(Roles.Teller)}\r\nContent-Type: application/json\r\n" +
+                      $"Idempotency-Key: \r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
+
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(address.Host, address.Port);
+        await using var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var response = await reader.ReadToEndAsync();
+
+        response.Should().StartWith("HTTP/1.1 400 ", response);
+        response.Should().Contain(ProblemTypes.Validation).And.Contain("Idempotency-Key");
+        (await teller.StateAsync(accountId)).Should().Be(("5.00", 2L));
     }
 
     [Theory]

@@ -136,11 +136,7 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         """;
 
     /// <summary>Adds the audit log's tables to the ledger's Marten store, so that its migration and schema script cover them.</summary>
-    public static void Configure(StoreOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Storage.ExtendedSchemaObjects.AddRange(BuildTables());
-    }
+    public static void Configure(StoreOptions options) => ConsumerTables.AddTo(options, BuildTables());
 
     /// <summary>The tables of schema <c>ledger_audit</c>: the log, the group's offset bookkeeping and the counters.</summary>
     public static IReadOnlyList<Table> BuildTables()
@@ -179,28 +175,13 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         new(new PostgresqlObjectName(Schema, name, SchemaUtils.IdentifierUsage.General)) { PrimaryKeyName = $"{name}_pkey" };
 
     private readonly ConsumerGapStore _gaps = new(dataSource);
-    private readonly Lock _schemaGate = new();
-    private Task? _schema;
-
     /// <summary>
-    /// Creates the schema and its tables when missing. The DDL runs once per instance; every caller waits for that one
-    /// run, and a failed run is tried again by the next caller.
+    /// Creates the schema and its tables, and the gaps table its status reports, when missing; safe to call from several
+    /// processes at once. Hosts do it at start (ADR-015), never on the way of a message or a request; the store's other
+    /// methods expect the tables.
     /// </summary>
-    public Task EnsureSchemaAsync(CancellationToken cancellationToken = default)
-    {
-        lock (_schemaGate)
-        {
-            if (_schema is null || _schema.IsFaulted || _schema.IsCanceled)
-            {
-                // Not the caller's token: one caller giving up must not cancel the run the others wait for.
-                _schema = CreateSchemaAsync();
-            }
-
-            return _schema.WaitAsync(cancellationToken);
-        }
-    }
-
-    private Task CreateSchemaAsync() => ConsumerTables.EnsureAsync(dataSource, BuildTables(), CancellationToken.None);
+    public Task CreateTablesAsync(CancellationToken cancellationToken = default) =>
+        ConsumerTables.EnsureAsync(dataSource, [.. BuildTables(), ConsumerGapStore.BuildTable()], cancellationToken);
 
     /// <summary>
     /// Appends the message's row unless its <c>ce_id</c> is already there, and records that <paramref name="consumerGroup"/>
@@ -214,7 +195,6 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
         ArgumentException.ThrowIfNullOrWhiteSpace(consumerGroup);
         ArgumentNullException.ThrowIfNull(position);
         ArgumentOutOfRangeException.ThrowIfNegative(position.Offset.Value, nameof(position));
-        await EnsureSchemaAsync(cancellationToken);
 
         await using var command = dataSource.CreateCommand(RecordSql);
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = message.EventId });
@@ -245,7 +225,6 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
     public async Task<long?> NextOffsetAsync(string consumerGroup, TopicPartition partition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"select next_offset from {Schema}.consumed_offsets where consumer_group = $1 and topic = $2 and partition = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = consumerGroup });
@@ -257,7 +236,6 @@ public sealed class AuditLogStore(NpgsqlDataSource dataSource)
     /// <summary>Counts and per-account gaps; reads the whole log, so it is for operators, not for a hot path.</summary>
     public async Task<AuditStatus> StatusAsync(CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One snapshot for both queries, so the counts and the gaps describe the same log.
         await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, cancellationToken);

@@ -25,7 +25,7 @@ public static class FraudServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Only the store, for hosts that serve alerts without running the consumer (it creates the schema on first use).</summary>
+    /// <summary>Only the store, for hosts that serve alerts without running the consumer (the host makes its tables ready at start: ADR-015).</summary>
     public static IServiceCollection AddFraudAlertReads(this IServiceCollection services)
     {
         services.TryAddSingleton<FraudStore>();

@@ -24,21 +24,14 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
 
     private const string AlertColumns = "alert_id, rule, account_id, event_ids, amount_minor, currency, detected_at, occurred_at";
 
-    private volatile bool _schemaReady;
-
-    /// <summary>Creates the schema, tables and indexes that are missing; safe to call from several processes at once.</summary>
-    public async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        await ConsumerTables.EnsureAsync(dataSource, BuildTables(), cancellationToken);
-        _schemaReady = true;
-    }
+    /// <summary>
+    /// Creates the schema, tables and indexes that are missing; safe to call from several processes at once. Hosts do it
+    /// at start (ADR-015), never on the way of a message or a request; the store's other methods expect the tables.
+    /// </summary>
+    public Task CreateTablesAsync(CancellationToken cancellationToken) => ConsumerTables.EnsureAsync(dataSource, BuildTables(), cancellationToken);
 
     /// <summary>Adds the fraud tables to the ledger's Marten store, so that its migration and schema script cover them.</summary>
-    public static void Configure(StoreOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Storage.ExtendedSchemaObjects.AddRange(BuildTables());
-    }
+    public static void Configure(StoreOptions options) => ConsumerTables.AddTo(options, BuildTables());
 
     /// <summary>The tables of schema <c>ledger_fraud</c>: the alerts, and the debits and deposits the rules look back on.</summary>
     public static IReadOnlyList<Table> BuildTables()
@@ -79,7 +72,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
     /// <summary>Starts the database transaction in which one event is recorded and its alerts inserted.</summary>
     public async Task<FraudTransaction> BeginAsync(CancellationToken cancellationToken)
     {
-        await EnsureSchemaOnceAsync(cancellationToken);
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -96,7 +88,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<FraudAlert>> UnpublishedAsync(Guid accountId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        await EnsureSchemaOnceAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"select {AlertColumns} from {Schema}.alerts where account_id = $1 and not published order by detected_at, alert_id limit $2");
         command.Parameters.Add(new NpgsqlParameter { Value = accountId });
@@ -107,7 +98,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
     public async Task MarkPublishedAsync(IReadOnlyCollection<Guid> alertIds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alertIds);
-        await EnsureSchemaOnceAsync(cancellationToken);
         await using var command = dataSource.CreateCommand($"update {Schema}.alerts set published = true where alert_id = any($1) and not published");
         command.Parameters.Add(new NpgsqlParameter { Value = alertIds.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
@@ -124,7 +114,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
         ArgumentOutOfRangeException.ThrowIfGreaterThan(limit, LimitMax);
         var cursor = after is null ? ((DateTimeOffset, Guid)?)null
             : TryParseCursor(after, out var position) ? position : throw new ArgumentException($"'{after}' is not a fraud alert cursor.", nameof(after));
-        await EnsureSchemaOnceAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"select {AlertColumns} from {Schema}.alerts where ($1::uuid is null or account_id = $1) " +
             "and ($2::timestamptz is null or (detected_at, alert_id) > ($2, $3::uuid)) order by detected_at, alert_id limit $4");
@@ -163,14 +152,6 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
     private static string Cursor(FraudAlert alert) =>
         string.Create(CultureInfo.InvariantCulture,
             $"{(alert.DetectedAt - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond}_{alert.AlertId:N}");
-
-    private async Task EnsureSchemaOnceAsync(CancellationToken cancellationToken)
-    {
-        if (!_schemaReady)
-        {
-            await EnsureSchemaAsync(cancellationToken);
-        }
-    }
 
     internal static async Task<IReadOnlyList<FraudAlert>> ReadAlertsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -14,6 +14,6 @@ public static class MessagingStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Storage.ExtendedSchemaObjects.Add(RelayDeadLetters.Build());
-        options.Storage.ExtendedSchemaObjects.Add(ConsumerGapStore.BuildTable());
+        ConsumerTables.AddTo(options, [ConsumerGapStore.BuildTable()]);
     }
 }

@@ -4,6 +4,7 @@ using Ledger.Development.Kafka;
 using Ledger.Development.Postgres;
 using Ledger.Fraud;
 using Ledger.Messaging;
+using Ledger.Workers;
 using Npgsql;
 
 // Runs the consumers outside the API: `dotnet run --project src/Ledger.Workers` with Kafka:BootstrapServers and
@@ -39,6 +40,7 @@ services.AddKafkaOptions();
 services.AddHostedService<TopicProvisioner>();
 services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 services.AddSingleton(TimeProvider.System);
+services.AddHostedService(provider => new ConsumerSchemaOnStart(provider.GetRequiredService<NpgsqlDataSource>(), infrastructure.ApplySchemaOnStart));
 if (builder.Configuration.GetValue("Workers:Audit", defaultValue: true))
 {
     services.AddAuditConsumer();

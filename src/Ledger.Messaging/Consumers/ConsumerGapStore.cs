@@ -55,8 +55,6 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     private const string Columns =
         "id, consumer_group, topic, partition, first_offset, last_offset, after_sequence, before_sequence, detected_at, repaired_at, repaired_by";
 
-    private volatile bool _schemaReady;
-
     /// <summary>Table <c>ledger_consumers.gaps</c>, registered with the ledger's Marten store and created from here by <see cref="ConsumerTables"/>.</summary>
     public static Table BuildTable()
     {
@@ -86,7 +84,6 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
         long? beforeSequence, DateTimeOffset detectedAt, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(lastOffset, firstOffset);
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"insert into {Schema}.gaps (consumer_group, topic, partition, first_offset, last_offset, after_sequence, before_sequence, detected_at) " +
             "values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing");
@@ -104,7 +101,6 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     /// <summary>Open gaps, oldest first, of one group or of all (<paramref name="consumerGroup"/> null); at most <see cref="ListMax"/>.</summary>
     public async Task<IReadOnlyList<ConsumerGap>> OpenAsync(string? consumerGroup = null, CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"select {Columns} from {Schema}.gaps where repaired_at is null and ($1::text is null or consumer_group = $1) order by id limit {ListMax}");
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)consumerGroup ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -119,7 +115,6 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     public async Task<IReadOnlyList<ConsumerGap>> MarkRepairedAsync(long fromSequence, long toSequence, bool toLastEvent, DateTimeOffset repairedAt,
         CancellationToken cancellationToken = default)
     {
-        await EnsureSchemaAsync(cancellationToken);
         await using var command = dataSource.CreateCommand(
             $"update {Schema}.gaps set repaired_at = $3, repaired_by = 'republish ' || $1 || '..' || $2 " +
             "where repaired_at is null and coalesce(after_sequence, 0) + 1 >= $1 " +
@@ -134,16 +129,12 @@ public sealed class ConsumerGapStore(NpgsqlDataSource dataSource)
     private static NpgsqlParameter Nullable(long? value) =>
         new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint };
 
-    private async Task EnsureSchemaAsync(CancellationToken cancellationToken)
-    {
-        if (_schemaReady)
-        {
-            return;
-        }
-
-        await ConsumerTables.EnsureAsync(dataSource, [BuildTable()], cancellationToken);
-        _schemaReady = true;
-    }
+    /// <summary>
+    /// Creates the table when missing; safe to call from several processes at once. Hosts do it at start (ADR-015),
+    /// never on the way of a message or a request; the store's other methods expect the table.
+    /// </summary>
+    public Task CreateTablesAsync(CancellationToken cancellationToken = default) =>
+        ConsumerTables.EnsureAsync(dataSource, [BuildTable()], cancellationToken);
 
     private static async Task<IReadOnlyList<ConsumerGap>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {

@@ -60,11 +60,36 @@ public abstract partial class ConsumerLoop : BackgroundService
     /// <summary>Processes one message; returns once its effect is durable. Throws <see cref="PoisonMessageException"/> for a message that can never succeed.</summary>
     protected abstract Task HandleAsync(ConsumeResult<string, byte[]> result, CancellationToken cancellationToken);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        // Confluent's Consume blocks a thread; give the loop its own instead of a pool thread.
-        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+    /// <summary>
+    /// Confluent's <c>Consume</c> blocks its thread, so the loop runs from start to end on a thread of its own and waits
+    /// there for each handler: an async loop would go on, after its first await, on a pool thread and hold it blocked in
+    /// <c>Consume</c> for as long as the consumer runs, starving the requests and timers that share the pool. The thread
+    /// has no synchronization context, so waiting on the handlers cannot deadlock; their continuations run on the pool.
+    /// </summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var finished = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(stoppingToken);
+                finished.TrySetResult();
+            }
+            catch (Exception exception)
+            {
+                finished.TrySetException(exception);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"Kafka consumer {GroupId}",
+        };
+        thread.Start();
+        return finished.Task;
+    }
 
-    private async Task RunAsync(CancellationToken stoppingToken)
+    private void Run(CancellationToken stoppingToken)
     {
         var errors = new KafkaErrorFilter();
         using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig())
@@ -91,7 +116,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                backoff = await ConsumeOneAsync(consumer, deadLetters, backoff, stoppingToken);
+                backoff = ConsumeOne(consumer, deadLetters, backoff, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -105,7 +130,7 @@ public abstract partial class ConsumerLoop : BackgroundService
     }
 
     /// <summary>Consumes and handles at most one message; returns the backoff to use after the next failure.</summary>
-    private async Task<TimeSpan> ConsumeOneAsync(IConsumer<string, byte[]> consumer, IProducer<string, byte[]> deadLetters, TimeSpan backoff,
+    private TimeSpan ConsumeOne(IConsumer<string, byte[]> consumer, IProducer<string, byte[]> deadLetters, TimeSpan backoff,
         CancellationToken stoppingToken)
     {
         ConsumeResult<string, byte[]>? result;
@@ -127,15 +152,15 @@ public abstract partial class ConsumerLoop : BackgroundService
 
         try
         {
-            await CheckContinuityAsync(consumer, result, stoppingToken);
-            await HandleAsync(result, stoppingToken);
+            CheckContinuityAsync(consumer, result, stoppingToken).GetAwaiter().GetResult();
+            HandleAsync(result, stoppingToken).GetAwaiter().GetResult();
             consumer.StoreOffset(result);
             Processed(result);
             return TimeSpan.FromMilliseconds(100);
         }
         catch (PoisonMessageException poison)
         {
-            await DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken);
+            DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken).GetAwaiter().GetResult();
             consumer.StoreOffset(result);
             Processed(result);
             return backoff;
@@ -145,7 +170,8 @@ public abstract partial class ConsumerLoop : BackgroundService
             // Not the message's fault (database down, ...): process it again from the same offset.
             LogRetry(_logger, exception, GroupId, result.TopicPartitionOffset.ToString(), backoff.TotalMilliseconds);
             consumer.Seek(result.TopicPartitionOffset);
-            await Task.Delay(backoff, stoppingToken);
+            stoppingToken.WaitHandle.WaitOne(backoff);
+            stoppingToken.ThrowIfCancellationRequested();
             return TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _options.RetryBackoffMaxMs));
         }
     }

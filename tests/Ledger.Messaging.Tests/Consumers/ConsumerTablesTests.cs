@@ -87,8 +87,8 @@ public sealed class ConsumerTablesTests
     {
         await using var dataSource = NpgsqlDataSource.Create(PostgresServer.CreateDatabase());
 
-        await new FraudStore(dataSource).EnsureSchemaAsync(CancellationToken.None);
-        await new AuditLogStore(dataSource).EnsureSchemaAsync();
+        await new FraudStore(dataSource).CreateTablesAsync(CancellationToken.None);
+        await new AuditLogStore(dataSource).CreateTablesAsync();
         await new ConsumerGapStore(dataSource).OpenAsync();
 
         await using var connection = await dataSource.OpenConnectionAsync();

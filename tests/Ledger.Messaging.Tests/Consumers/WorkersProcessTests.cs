@@ -21,6 +21,18 @@ public sealed class WorkersProcessTests
     }
 
     [Fact]
+    public async Task WorkersOutsideDevelopment_OnADatabaseWithoutTheirTables_RefuseToStart_NamingTheMigration()
+    {
+        using var kafka = LedgerKafka.Start();
+        var database = PostgresServer.CreateDatabase();
+        await using var workers = StartWorkers(database, kafka.BootstrapServers, applySchema: false);
+
+        (await workers.WaitForExitAsync()).Should().Be(1);
+        workers.StandardError.Should().StartWith("Ledger cannot start:").And.Contain("ledger db migrate").And.Contain("ledger_audit");
+        (await Sql.ScalarAsync<bool>(database, "select to_regclass('ledger_audit.audit_log') is null")).Should().BeTrue("nothing was created");
+    }
+
+    [Fact]
     public async Task WorkersWithoutKafkaOrDatabase_ExitWithAClearMessage()
     {
         await using var workers = StartWorkers(database: "", bootstrapServers: "");
@@ -31,12 +43,14 @@ public sealed class WorkersProcessTests
         workers.StandardOutput.Should().NotContain("Embedded Kafka listening");
     }
 
-    private static ChildProcess StartWorkers(string database, string bootstrapServers) =>
+    /// <summary>The workers in the default (Production) environment; they create their tables at start when told to (ADR-015).</summary>
+    private static ChildProcess StartWorkers(string database, string bootstrapServers, bool applySchema = true) =>
         ChildProcess.Start("Ledger.Workers.dll", [], new Dictionary<string, string?>
         {
             ["ConnectionStrings__Ledger"] = database,
             ["Kafka__BootstrapServers"] = bootstrapServers,
             ["Kafka__ConsumerSessionTimeoutMs"] = "3000",
+            ["Ledger__ApplySchemaOnStart"] = applySchema ? "true" : "false",
         });
 
     /// <summary>How many audit rows the event has (0 while the workers have not created the table yet).</summary>

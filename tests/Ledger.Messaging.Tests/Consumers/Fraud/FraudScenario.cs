@@ -4,6 +4,7 @@ using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Development.Kafka;
 using Ledger.Fraud;
+using Ledger.Messaging.Consumers;
 using Ledger.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,6 @@ internal sealed class FraudScenario : IAsyncDisposable
     private readonly IProducer<string, byte[]> _producer;
     private ServiceProvider? _host;
     private IHostedService? _consumer;
-    private bool _schemaReady;
 
     private FraudScenario(ITestOutputHelper output)
     {
@@ -63,6 +63,9 @@ internal sealed class FraudScenario : IAsyncDisposable
     public static async Task<FraudScenario> StartAsync(ITestOutputHelper output, bool startConsumer = true)
     {
         var scenario = new FraudScenario(output);
+        // What the host's start does (ADR-015): the store and the consumer loop expect their tables.
+        await scenario.Store.CreateTablesAsync(CancellationToken.None);
+        await new ConsumerGapStore(scenario.DataSource).CreateTablesAsync();
         if (startConsumer)
         {
             await scenario.StartConsumerAsync();
@@ -121,7 +124,6 @@ internal sealed class FraudScenario : IAsyncDisposable
 
     public async Task<IReadOnlyList<StoredAlert>> AlertsAsync()
     {
-        await EnsureSchemaOnceAsync();
         await using var command = DataSource.CreateCommand(
             "select alert_id, rule, event_ids, amount, occurred_at, published from ledger_fraud.alerts order by detected_at, alert_id");
         await using var reader = await command.ExecuteReaderAsync();
@@ -159,18 +161,8 @@ internal sealed class FraudScenario : IAsyncDisposable
         Kafka.Dispose();
     }
 
-    private async Task EnsureSchemaOnceAsync()
-    {
-        if (!_schemaReady)
-        {
-            await Store.EnsureSchemaAsync(CancellationToken.None);
-            _schemaReady = true;
-        }
-    }
-
     private async Task<long> ScalarAsync(string sql)
     {
-        await EnsureSchemaOnceAsync();
         await using var command = DataSource.CreateCommand(sql);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }

@@ -17,8 +17,8 @@ public sealed class FraudStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _store = new FraudStore(_dataSource);
-        await _store.EnsureSchemaAsync(CancellationToken.None);
-        await _store.EnsureSchemaAsync(CancellationToken.None);
+        await _store.CreateTablesAsync(CancellationToken.None);
+        await _store.CreateTablesAsync(CancellationToken.None);
     }
 
     public async Task DisposeAsync() => await _dataSource.DisposeAsync();

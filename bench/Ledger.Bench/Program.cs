@@ -1,108 +1,45 @@
-using System.Diagnostics;
-using System.Globalization;
-using Ledger.Development.Postgres;
-using Ledger.Domain.Accounts;
-using Ledger.EventStore;
-using Ledger.EventStore.Audit;
-using Ledger.EventStore.Projections;
-using Marten;
-using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
+using System.CommandLine;
+using Ledger.Bench.Compare;
 
 // Usage: dotnet run -c Release --project bench/Ledger.Bench -- [longEvents] [reads]      as-of read cost
 //        dotnet run -c Release --project bench/Ledger.Bench -- relay [events]             relay publish throughput
 //        dotnet run -c Release --project bench/Ledger.Bench -- rebuild [accounts] [transfers]  seed, then rebuild by replay
-if (args is ["relay", ..])
+//        dotnet run -c Release --project bench/Ledger.Bench -- compare --duration 30s [--clients 1,8,32] [--out results.json]
+//                                                                              the API over HTTP against pgbench
+// The as-of benchmark's arguments are hidden, so that the subcommands' usage lines do not show them.
+var longEvents = Count("longEvents", "Events of the long account.", 100_000);
+var reads = Count("reads", "As-of reads timed on each account, per pass.", 2_000);
+longEvents.Hidden = reads.Hidden = true;
+var root = new RootCommand("Ledger benchmarks, each on a throwaway embedded PostgreSQL (docs/benchmarks.md). Without a command, " +
+                           "`[longEvents] [reads]`: the as-of read cost on a 100-event and a longEvents-event account (100000, 2000).")
 {
-    await RelayBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000);
-    return;
-}
+    longEvents, reads,
+};
+root.SetAction(parse => AsOfBenchmark.RunAsync(parse.GetValue(longEvents), parse.GetValue(reads)));
 
-if (args is ["rebuild", ..])
+var events = Count("events", "Events to publish, per pass.", 200_000);
+var relay = new Command("relay", "The relay's publishing throughput to the embedded Kafka.") { events };
+relay.SetAction(parse => RelayBenchmark.RunAsync(parse.GetValue(events)));
+root.Subcommands.Add(relay);
+
+var accounts = Count("accounts", "Accounts of the seeded history.", 10_000);
+var transfers = Count("transfers", "Transfer attempts of the seeded history.", 490_000);
+var rebuild = new Command("rebuild", "Seed a history by COPY, then rebuild every projection by replay.") { accounts, transfers };
+rebuild.SetAction(parse => RebuildBenchmark.RunAsync(parse.GetValue(accounts), parse.GetValue(transfers)));
+root.Subcommands.Add(rebuild);
+
+root.Subcommands.Add(CompareCommand.Create(args));
+return await root.Parse(args).InvokeAsync();
+
+static Argument<int> Count(string name, string description, int byDefault)
 {
-    await RebuildBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000,
-        args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 490_000);
-    return;
-}
-
-// As-of reads must cost the same whatever an account's history: time them on a short and a long account.
-var longEvents = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
-var reads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000;
-
-var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
-using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true, Durable = false },
-    NullLogger.Instance);
-using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
-await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
-var audit = new AuditQueries(dataSource);
-
-await using (var connection = await dataSource.OpenConnectionAsync())
-{
-    Console.WriteLine($"# As-of read cost, {Environment.ProcessorCount} cores, PostgreSQL {connection.PostgreSqlVersion}");
-}
-
-var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-var shortAccount = await SeedAsync(store, 100, start);
-var stopwatch = Stopwatch.StartNew();
-var longAccount = await SeedAsync(store, longEvents, start);
-Console.WriteLine($"seeded {longEvents} events in {stopwatch.Elapsed.TotalSeconds:F1} s ({longEvents / stopwatch.Elapsed.TotalSeconds:F0} events/s through the inline projections)");
-
-Console.WriteLine();
-Console.WriteLine("| account events | reads | median µs | p95 µs | p99 µs | mean µs |");
-Console.WriteLine("|---:|---:|---:|---:|---:|---:|");
-foreach (var (account, events) in new[] { (shortAccount, 100), (longAccount, longEvents), (shortAccount, 100), (longAccount, longEvents) })
-{
-    await MeasureAsync(audit, account, events, start, reads);
-}
-
-static async Task<Guid> SeedAsync(IDocumentStore store, int events, DateTimeOffset start)
-{
-    var accountId = Guid.CreateVersion7();
-    const int batch = 1_000;
-    var open = AccountDecider.Decide(new OpenAccount(accountId, "Bench", "EUR", 0, start));
-    var account = AccountDecider.Evolve(null, open);
-    await using (var session = store.LightweightSession())
+    var argument = new Argument<int>(name) { Description = description, DefaultValueFactory = _ => byDefault };
+    argument.Validators.Add(result =>
     {
-        session.Events.StartStream<Account>(accountId, open);
-        await session.SaveChangesAsync();
-    }
-
-    for (var done = 1; done < events; done += batch)
-    {
-        await using var session = store.LightweightSession();
-        var stream = await session.Events.FetchForExclusiveWriting<Account>(accountId);
-        for (var i = done; i < Math.Min(events, done + batch); i++)
+        if (result.GetValueOrDefault<int>() < 1)
         {
-            // One event a second of business time, so as-of instants map to known versions.
-            var deposit = AccountDecider.Decide(new Deposit(accountId, 100, null, start.AddSeconds(i)), account);
-            account = AccountDecider.Evolve(account, deposit);
-            stream.AppendOne(deposit);
+            result.AddError($"{name} must be at least 1.");
         }
-
-        await session.SaveChangesAsync();
-    }
-
-    return accountId;
-}
-
-static async Task MeasureAsync(AuditQueries audit, Guid accountId, int events, DateTimeOffset start, int reads)
-{
-    var random = new Random(42);
-    var samples = new double[reads];
-    for (var i = 0; i < reads; i++)
-    {
-        var second = random.Next(events);
-        var stopwatch = Stopwatch.StartNew();
-        var snapshot = await audit.AsOfAsync(accountId, start.AddSeconds(second).AddMilliseconds(500), CancellationToken.None);
-        samples[i] = stopwatch.Elapsed.TotalMicroseconds;
-        if (snapshot?.Version != second + 1)
-        {
-            throw new InvalidOperationException($"As-of read returned version {snapshot?.Version}, expected {second + 1}.");
-        }
-    }
-
-    Array.Sort(samples);
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"| {events} | {reads} | {samples[reads / 2]:F0} | {samples[reads * 95 / 100]:F0} | {samples[reads * 99 / 100]:F0} | {samples.Average():F0} |"));
+    });
+    return argument;
 }

@@ -85,6 +85,12 @@ public sealed partial class EmbeddedPostgres : IDisposable
     /// <summary>The absolute folder actually used, which is a fallback under the temp folder when PostgreSQL cannot reach the requested one.</summary>
     public string DataDirectory { get; }
 
+    /// <summary>
+    /// The folder of the server binaries this cluster runs; the client programs of the same release (psql, pgbench) sit
+    /// beside them in PostgreSQL's packages.
+    /// </summary>
+    public string BinDirectory => Path.GetDirectoryName(_binaries.PgCtl)!;
+
     // initdb and postgres refuse to run as root, and sessions and CI here do run as root.
     private static bool RunsAsRoot => Environment.IsPrivilegedProcess;
 

@@ -54,7 +54,9 @@ public static class PostgresServer
             return external;
         }
 
-        SweepAbandonedClusters();
+        // A test host can end before its exit handler has deleted its folder (about 400 MB): delete those of ended runs.
+        var logger = new ConsoleErrorLogger();
+        EmbeddedPostgres.DeleteAbandoned(Path.GetTempPath(), ClusterPrefix, logger);
         var server = EmbeddedPostgres.Start(
             new EmbeddedPostgresOptions
             {
@@ -64,68 +66,9 @@ public static class PostgresServer
                 DeleteOnStop = true,
                 Durable = false,
             },
-            new ConsoleErrorLogger());
+            logger);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server.AdminConnectionString;
-    }
-
-    /// <summary>
-    /// Deletes the data folders earlier test runs left behind: a test host can end before its exit handler has deleted
-    /// the folder (about 400 MB each). A folder is abandoned when the process named in its <c>.owner</c> file is gone and
-    /// no server runs in it; a folder of a test run still going (another test assembly, another clone) is left alone.
-    /// </summary>
-    private static void SweepAbandonedClusters()
-    {
-        foreach (var folder in Directory.EnumerateDirectories(Path.GetTempPath(), $"{ClusterPrefix}*"))
-        {
-            var ownerFile = folder + ".owner";
-            if (IsAlive(ReadPid(ownerFile)) || IsAlive(ReadPid(Path.Combine(folder, "postmaster.pid"))))
-            {
-                continue;
-            }
-
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-                File.Delete(ownerFile);
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-            {
-                // Another run sweeping at the same time, or a file in use: the next run tries again.
-            }
-        }
-    }
-
-    /// <summary>The process id on the first line of a pid file (PostgreSQL's, or our owner file), or null.</summary>
-    private static int? ReadPid(string file)
-    {
-        try
-        {
-            return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault()?.Trim(), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
-    private static bool IsAlive(int? pid)
-    {
-        if (pid is not { } id)
-        {
-            return false;
-        }
-
-        try
-        {
-            using var process = System.Diagnostics.Process.GetProcessById(id);
-            return !process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
     }
 
     /// <summary>Writes to standard error, which the test runner shows, without a logging package.</summary>

@@ -211,18 +211,58 @@ public sealed partial class EmbeddedPostgres : IDisposable
     /// <summary>Beside the data folder (PostgreSQL owns the folder itself): the id of the process that stops the server.</summary>
     private static string OwnerFile(string dataDirectory) => dataDirectory.TrimEnd(Path.DirectorySeparatorChar) + ".owner";
 
-    private static bool OwnerIsAlive(string dataDirectory)
-    {
-        if (!File.Exists(OwnerFile(dataDirectory)) ||
-            !int.TryParse(File.ReadAllText(OwnerFile(dataDirectory)).Trim(), System.Globalization.NumberStyles.None,
-                System.Globalization.CultureInfo.InvariantCulture, out var owner) || owner == Environment.ProcessId)
-        {
-            return false;
-        }
+    private static bool OwnerIsAlive(string dataDirectory) =>
+        ReadPid(OwnerFile(dataDirectory)) is { } owner && owner != Environment.ProcessId && IsAlive(owner);
 
+    /// <summary>
+    /// Deletes the throwaway clusters in <paramref name="parent"/> whose folder names start with <paramref name="prefix"/>
+    /// and that nobody uses any more: the process named in the <c>.owner</c> file is gone and no server runs in the folder.
+    /// A process that ends before its <see cref="Dispose"/> has deleted its folder (a test host ended by its runner) leaves
+    /// one behind; a folder still in use by another process is left alone.
+    /// </summary>
+    public static void DeleteAbandoned(string parent, string prefix, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        foreach (var folder in Directory.EnumerateDirectories(parent, $"{prefix}*"))
+        {
+            if (ReadPid(OwnerFile(folder)) is { } owner && IsAlive(owner) ||
+                ReadPid(Path.Combine(folder, "postmaster.pid")) is { } postmaster && IsAlive(postmaster))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+                File.Delete(OwnerFile(folder));
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                // Another process sweeping at the same time, or a file in use: the next sweep tries again.
+                Log.CouldNotDelete(logger, exception, folder);
+            }
+        }
+    }
+
+    /// <summary>The process id on the first line of a pid file (PostgreSQL's <c>postmaster.pid</c>, our owner file), or null.</summary>
+    private static int? ReadPid(string file)
+    {
         try
         {
-            using var process = System.Diagnostics.Process.GetProcessById(owner);
+            return File.Exists(file) && int.TryParse(File.ReadLines(file).FirstOrDefault()?.Trim(), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out var pid) ? pid : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
             return !process.HasExited;
         }
         catch (ArgumentException)

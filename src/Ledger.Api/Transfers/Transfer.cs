@@ -94,12 +94,14 @@ public static class TransferEndpoint
             return view;
         }
 
-        /// <summary>A retry with the same transfer id and content gets the first response; other content is a conflict.</summary>
+        /// <summary>
+        /// A retry with the same transfer id and content gets the first response; other content is a conflict. An amount the
+        /// currency cannot hold is invalid whether or not the id was used before: a 400, as on a first request.
+        /// </summary>
         private static TransferView Replay(TransferReceipt existing, Command command)
         {
-            var currency = Currency.Find(existing.Currency);
-            var sameAmount = MinorUnits.TryFromMajor(command.Amount.Validated(), currency, out var amountMinor) && amountMinor == existing.AmountMinor;
-            if (existing.FromAccountId == command.FromAccountId && existing.ToAccountId == command.ToAccountId && sameAmount &&
+            var amountMinor = Rules.ToMinor(command.Amount.Validated(), Currency.Find(existing.Currency), "amount");
+            if (existing.FromAccountId == command.FromAccountId && existing.ToAccountId == command.ToAccountId && amountMinor == existing.AmountMinor &&
                 existing.Reference == command.Reference)
             {
                 return TransferView.From(existing);

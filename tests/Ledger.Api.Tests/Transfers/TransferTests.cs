@@ -152,6 +152,21 @@ public sealed class TransferTests(LedgerApiFactory factory)
     }
 
     [Fact]
+    public async Task SameTransferIdWithAnAmountTheCurrencyCannotHold_IsInvalidLikeAFirstRequest_WithoutEffect()
+    {
+        var fromAccountId = await _teller.OpenFundedAccountAsync("100.00");
+        var toAccountId = await _teller.OpenAccountAsync();
+        var transferId = Guid.NewGuid();
+        using var first = await _teller.TransferRawAsync(new { transferId, fromAccountId, toAccountId, amount = "30.00" });
+        await Teller.Expect(first, HttpStatusCode.Created);
+
+        using var again = await _teller.TransferRawAsync(new { transferId, fromAccountId, toAccountId, amount = "30.001" });
+
+        await Teller.ExpectFieldProblem(again, ProblemTypes.Validation, "amount");
+        (await _teller.StateAsync(fromAccountId)).Should().Be(("70.00", 3L));
+    }
+
+    [Fact]
     public async Task SameAccountOnBothSides_IsRejected()
     {
         var accountId = await _teller.OpenFundedAccountAsync("10.00");

@@ -12,9 +12,16 @@ using Npgsql;
 // Usage: dotnet run -c Release --project bench/Ledger.Bench -- [longEvents] [reads]      as-of read cost
 //        dotnet run -c Release --project bench/Ledger.Bench -- relay [events]             relay publish throughput
 //        dotnet run -c Release --project bench/Ledger.Bench -- rebuild [accounts] [transfers]  seed, then rebuild by replay
+//        dotnet run -c Release --project bench/Ledger.Bench -- audit [accounts] [appended] [transfers...]  trial balance, integrity
 if (args is ["relay", ..])
 {
     await RelayBenchmark.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200_000);
+    return;
+}
+
+if (args is ["audit", ..])
+{
+    await AuditBenchmark.RunAsync(args[1..]);
     return;
 }
 

@@ -140,7 +140,7 @@ internal static class AuditBenchmark
     }
 
     /// <summary>Deposits on distinct accounts, 100 to a transaction, through the store and its inline projections as the API appends.</summary>
-    private static async Task AppendDepositsAsync(IDocumentStore store, NpgsqlDataSource dataSource, int count)
+    private static async Task AppendDepositsAsync(DocumentStore store, NpgsqlDataSource dataSource, int count)
     {
         var accountIds = new List<Guid>();
         await using (var command = dataSource.CreateCommand($"select account_id from ledger.account_entries where version = 1 order by account_id limit {count}"))

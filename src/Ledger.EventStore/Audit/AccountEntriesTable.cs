@@ -41,8 +41,13 @@ public static class AccountEntriesTable
         // balance falls back to summing every movement while any account's entry lacks them.
         table.AddColumn("deposited_to_date_minor", "numeric");
         table.AddColumn("withdrawn_to_date_minor", "numeric");
-        // Time and version: an account's last entry at an instant is one descent of this index (as-of reads, the trial balance).
-        table.Indexes.Add(new IndexDefinition($"ix_{Name}_account_time") { Columns = ["account_id", "occurred_at", "version"] });
+        // Time and version: an account's last entry at an instant is one descent of this index (as-of reads, the trial
+        // balance); it also holds what the trial balance sums, so that read never touches the table (ADR-017).
+        table.Indexes.Add(new IndexDefinition($"ix_{Name}_account_time")
+        {
+            Columns = ["account_id", "occurred_at", "version"],
+            IncludeColumns = ["currency", "balance_after_minor", "deposited_to_date_minor", "withdrawn_to_date_minor", "sequence"],
+        });
         table.Indexes.Add(new IndexDefinition($"ix_{Name}_time") { Columns = ["occurred_at"] });
         table.Indexes.Add(new IndexDefinition($"ix_{Name}_sequence") { Columns = ["sequence"] });
         return table;

@@ -2,6 +2,7 @@ using System.Data;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Ledger.Domain.Accounts;
+using Ledger.EventStore.MartenStorage;
 using Npgsql;
 
 namespace Ledger.EventStore.Audit;
@@ -86,24 +87,21 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Every account's last entry at or before <c>$1</c>, one index descent per account: the accounts are found by a loose
-    /// scan of the primary key (one descent per account, PostgreSQL 15 has no skip scan) and each one's last entry by a
-    /// backward step on (account_id, occurred_at, version). Event time never goes backwards within an account, so the
-    /// latest entry by time is the latest by version among those at or before the instant. Summed per currency.
+    /// Every account's last entry at or before <c>$1</c>, one index descent per account, summed per currency. The accounts
+    /// are the ledger's streams (<see cref="MartenTables.SelectStreamIds"/>: every appended event's stream, and so every
+    /// entry's account, is one), taken in id order so that consecutive descents read neighbouring index pages; each one's
+    /// entry is a backward step on (account_id, occurred_at, version), which also holds the columns summed, so the table
+    /// itself is not read. Event time never goes backwards within an account, so the latest entry by time is the latest by
+    /// version among those at or before the instant. Streams with no entry yet (tombstones' among them) add nothing.
     /// </summary>
     private const string LastEntriesPerCurrency =
         $"""
-        with recursive accounts(account_id) as (
-            (select account_id from {Table} order by account_id limit 1)
-            union all
-            select (select x.account_id from {Table} x where x.account_id > a.account_id order by x.account_id limit 1)
-            from accounts a where a.account_id is not null)
         select last.currency, count(*), coalesce(sum(last.balance_after_minor), 0), coalesce(sum(last.deposited_to_date_minor), 0),
                coalesce(sum(last.withdrawn_to_date_minor), 0), coalesce(max(last.sequence), 0),
                count(*) filter (where last.deposited_to_date_minor is null or last.withdrawn_to_date_minor is null)
-        from accounts a cross join lateral (
+        from ({MartenTables.SelectStreamIds} order by id) a cross join lateral (
             select x.currency, x.balance_after_minor, x.deposited_to_date_minor, x.withdrawn_to_date_minor, x.sequence from {Table} x
-            where x.account_id = a.account_id and x.occurred_at <= $1 order by x.occurred_at desc, x.version desc limit 1) last
+            where x.account_id = a.id and x.occurred_at <= $1 order by x.occurred_at desc, x.version desc limit 1) last
         group by last.currency order by last.currency
         """;
 

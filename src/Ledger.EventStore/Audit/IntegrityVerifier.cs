@@ -65,44 +65,45 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
     private static readonly Dictionary<string, Type> EventTypes =
         LedgerStore.EventTypeNames.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
 
-    /// <summary>The columns the full walk reads after the stream and the version, in the order <see cref="Chain.Add"/> reads them.</summary>
+    /// <summary>The columns the full walk reads after the stream and the version: the event's (<see cref="ReadEvent"/>), then the entry's.</summary>
     private const string Columns =
-        "e.seq_id, e.id, e.type, e.data::text, x.hash, x.balance_after_minor, e.user_name, e.actor_role, x.actor_subject, " +
+        "e.seq_id, e.id, e.type, e.data::text, e.user_name, e.actor_role, x.hash, x.balance_after_minor, x.actor_subject, " +
         "x.actor_role, x.amount_minor, x.deposited_to_date_minor, x.withdrawn_to_date_minor";
 
     /// <summary>
-    /// The incremental walk. The streams are every stream id in the events and in the entries (found by a loose scan of each
-    /// primary key, one index descent per stream) and every trusted checkpoint's (<c>$1</c>); each is read from its
-    /// checkpoint's version (<c>$2</c>) on, or from version 1. A stream with no row from there on still gives one row, all
-    /// null but its id, so that a checkpoint past the stream's end is noticed.
+    /// The incremental walk. The streams are every stream Marten records (every event's stream is one: its foreign key),
+    /// every stream with an entry (a loose scan of the entries' primary key, one index descent per stream) and every
+    /// trusted checkpoint's (<c>$1</c>); each is read from its checkpoint's version (<c>$2</c>) on, or from version 1: its
+    /// events (source 0) and its entries (source 1), one index range each, in (stream, version, source) order, paired up by
+    /// <see cref="IncrementalRowsAsync"/>. A stream with no row from there on still gives one row, all null but its id, so
+    /// that a checkpoint past the stream's end is noticed.
     /// </summary>
     private static readonly string IncrementalSql =
         $"""
-        with recursive event_streams(id) as (
-            (select stream_id from {MartenTables.Events} order by stream_id limit 1)
-            union all
-            select (select e.stream_id from {MartenTables.Events} e where e.stream_id > s.id order by e.stream_id limit 1)
-            from event_streams s where s.id is not null),
-        entry_streams(id) as (
+        with recursive entry_streams(id) as (
             (select account_id from {AccountEntriesTable.QualifiedName} order by account_id limit 1)
             union all
             select (select x.account_id from {AccountEntriesTable.QualifiedName} x where x.account_id > s.id order by x.account_id limit 1)
             from entry_streams s where s.id is not null),
         starts as (
             select s.id, coalesce(c.version, 1) as from_version
-            from (select id from event_streams union select id from entry_streams union select unnest($1::uuid[])) s
+            from ({MartenTables.SelectStreamIds} union select id from entry_streams union select unnest($1::uuid[])) s
             left join unnest($1::uuid[], $2::bigint[]) as c(id, version) using (id)
             where s.id is not null)
-        select st.id, r.version, r.seq_id, r.event_id, r.type, r.data::text, r.hash, r.balance_after_minor, r.user_name,
-               r.event_actor_role, r.actor_subject, r.entry_actor_role, r.amount_minor, r.deposited_to_date_minor, r.withdrawn_to_date_minor
+        select st.id, r.version, r.source, r.seq_id, r.event_id, r.type, r.data, r.user_name, r.actor_role, r.hash, r.balance_after_minor,
+               r.actor_subject, r.entry_actor_role, r.amount_minor, r.deposited_to_date_minor, r.withdrawn_to_date_minor
         from starts st left join lateral (
-            select coalesce(e.version, x.version) as version, e.seq_id, e.id as event_id, e.type, e.data, x.hash, x.balance_after_minor,
-                   e.user_name, e.actor_role as event_actor_role, x.actor_subject, x.actor_role as entry_actor_role, x.amount_minor,
-                   x.deposited_to_date_minor, x.withdrawn_to_date_minor
-            from (select * from {MartenTables.EventsForIntegrity(oneStream: false)} e0 where e0.stream_id = st.id and e0.version >= st.from_version) e
-            full join (select * from {AccountEntriesTable.QualifiedName} x0 where x0.account_id = st.id and x0.version >= st.from_version) x
-            on x.version = e.version) r on true
-        order by st.id, r.version
+            select e.version, 0 as source, e.seq_id, e.id as event_id, e.type, e.data::text as data, e.user_name, e.actor_role,
+                   null as hash, null::bigint as balance_after_minor, null as actor_subject, null as entry_actor_role,
+                   null::bigint as amount_minor, null::numeric as deposited_to_date_minor, null::numeric as withdrawn_to_date_minor
+            from {MartenTables.EventsForIntegrity(oneStream: false)} e
+            where e.stream_id = st.id and e.version >= st.from_version
+            union all
+            select x.version, 1, null, null, null, null, null, null, x.hash, x.balance_after_minor, x.actor_subject, x.actor_role,
+                   x.amount_minor, x.deposited_to_date_minor, x.withdrawn_to_date_minor
+            from {AccountEntriesTable.QualifiedName} x
+            where x.account_id = st.id and x.version >= st.from_version) r on true
+        order by st.id, r.version, r.source
         """;
 
     private readonly TimeProvider _time = time ?? TimeProvider.System;
@@ -114,7 +115,7 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
     public async Task<StreamIntegrity?> VerifyAccountAsync(Guid accountId, CancellationToken cancellationToken)
     {
         await using var command = FullCommand(accountId);
-        await foreach (var (stream, _) in WalkWithHeadsAsync(command, [], cancellationToken))
+        await foreach (var (stream, _) in WalkWithHeadsAsync(command, [], incremental: false, cancellationToken))
         {
             return stream;
         }
@@ -143,7 +144,7 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
         var checkpoints = new List<IntegrityCheckpoint>();
         var uncheckpointed = new List<Guid>();
         await using var command = mode == IntegrityMode.Full ? FullCommand(null) : IncrementalCommand(trusted.Values);
-        await foreach (var (stream, head) in WalkWithHeadsAsync(command, trusted, cancellationToken))
+        await foreach (var (stream, head) in WalkWithHeadsAsync(command, trusted, mode == IntegrityMode.Incremental, cancellationToken))
         {
             streams++;
             events += stream.Events;
@@ -211,14 +212,13 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
 
     /// <summary>Each stream's verdict and, when it is valid, the checkpoint at its head.</summary>
     private static async IAsyncEnumerable<(StreamIntegrity Stream, IntegrityCheckpoint? Head)> WalkWithHeadsAsync(NpgsqlCommand command,
-        Dictionary<Guid, IntegrityCheckpoint> trusted, [EnumeratorCancellation] CancellationToken cancellationToken)
+        Dictionary<Guid, IntegrityCheckpoint> trusted, bool incremental, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         command.CommandTimeout = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         Chain? chain = null;
-        while (await reader.ReadAsync(cancellationToken))
+        await foreach (var (streamId, row) in incremental ? IncrementalRowsAsync(reader, cancellationToken) : FullRowsAsync(reader, cancellationToken))
         {
-            var streamId = reader.GetGuid(0);
             if (chain is not null && chain.AccountId != streamId)
             {
                 if (chain.Result() is { } done)
@@ -230,9 +230,9 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
             }
 
             chain ??= new Chain(streamId, trusted.GetValueOrDefault(streamId));
-            if (!reader.IsDBNull(1))
+            if (row is not null)
             {
-                chain.Add(reader);
+                chain.Add(row);
             }
         }
 
@@ -241,6 +241,84 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
             yield return last;
         }
     }
+
+    /// <summary>The full walk's rows: an event and its entry joined, either missing where the other has no partner.</summary>
+    private static async IAsyncEnumerable<(Guid StreamId, LinkRow? Row)> FullRowsAsync(NpgsqlDataReader reader,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return (reader.GetGuid(0), new LinkRow(reader.GetInt64(1), ReadEvent(reader, 2), ReadEntry(reader, 8)));
+        }
+    }
+
+    /// <summary>The incremental walk's rows: an event row and the entry row of the same version that follows it, paired.</summary>
+    private static async IAsyncEnumerable<(Guid StreamId, LinkRow? Row)> IncrementalRowsAsync(NpgsqlDataReader reader,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (Guid StreamId, LinkRow Row)? pending = null;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var streamId = reader.GetGuid(0);
+            var version = reader.IsDBNull(1) ? (long?)null : reader.GetInt64(1);
+            if (version is not null && reader.GetInt32(2) == 1 && pending is { } open && open.StreamId == streamId &&
+                open.Row.Version == version && open.Row.Entry is null)
+            {
+                yield return (streamId, open.Row with { Entry = ReadEntry(reader, 9) });
+                pending = null;
+                continue;
+            }
+
+            if (pending is { } unpaired)
+            {
+                yield return unpaired;
+                pending = null;
+            }
+
+            if (version is not { } v)
+            {
+                yield return (streamId, null);
+            }
+            else if (reader.GetInt32(2) == 0)
+            {
+                pending = (streamId, new LinkRow(v, ReadEvent(reader, 3), null));
+            }
+            else
+            {
+                yield return (streamId, new LinkRow(v, null, ReadEntry(reader, 9)));
+            }
+        }
+
+        if (pending is { } rest)
+        {
+            yield return rest;
+        }
+    }
+
+    /// <summary>Sequence, id, type, data, user name and role from <paramref name="first"/> on; null when there is no event.</summary>
+    private static StoredEvent? ReadEvent(NpgsqlDataReader reader, int first) => reader.IsDBNull(first)
+        ? null
+        : new StoredEvent(reader.GetInt64(first), reader.GetGuid(first + 1), reader.GetString(first + 2), reader.GetString(first + 3),
+            Text(reader, first + 4), Text(reader, first + 5));
+
+    /// <summary>Hash, balance, actor, amount and totals from <paramref name="first"/> on; null when there is no entry.</summary>
+    private static RecordedEntry? ReadEntry(NpgsqlDataReader reader, int first) => reader.IsDBNull(first)
+        ? null
+        : new RecordedEntry(reader.GetString(first), reader.GetInt64(first + 1), Text(reader, first + 2), Text(reader, first + 3),
+            reader.GetInt64(first + 4), reader.IsDBNull(first + 5) ? null : reader.GetDecimal(first + 5),
+            reader.IsDBNull(first + 6) ? null : reader.GetDecimal(first + 6));
+
+    private static string? Text(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+
+    /// <summary>An event as stored in <c>mt_events</c>.</summary>
+    private sealed record StoredEvent(long Sequence, Guid EventId, string Type, string Data, string? UserName, string? ActorRole);
+
+    /// <summary>What the entry recorded for an event when it was appended.</summary>
+    private sealed record RecordedEntry(string Hash, long BalanceAfterMinor, string? ActorSubject, string? ActorRole, long AmountMinor,
+        decimal? DepositedToDateMinor, decimal? WithdrawnToDateMinor);
+
+    /// <summary>One version of a stream: its stored event and its entry, either absent.</summary>
+    private sealed record LinkRow(long Version, StoredEvent? Event, RecordedEntry? Entry);
 
     private static DateTimeOffset Microseconds(DateTimeOffset instant) => instant.AddTicks(-(instant.Ticks % TimeSpan.TicksPerMicrosecond));
 
@@ -274,9 +352,9 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
 
         public Guid AccountId { get; }
 
-        public void Add(NpgsqlDataReader row)
+        public void Add(LinkRow row)
         {
-            var version = row.GetInt64(1);
+            var version = row.Version;
             if (_checkpoint is not null && !_anchored)
             {
                 _anchored = true;
@@ -296,45 +374,45 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
                 Fail(_events, $"version {_events} is missing");
             }
 
-            if (row.IsDBNull(2))
+            if (row.Event is not { } stored)
             {
                 Fail(version, $"version {version} has a recorded hash but no stored event");
                 return;
             }
 
-            if (Deserialize(row.GetString(4), row.GetString(5)) is not { } @event)
+            if (Deserialize(stored.Type, stored.Data) is not { } @event)
             {
                 Fail(version, $"the event at version {version} cannot be read as an account event");
                 return;
             }
 
-            var actor = Actor.From(Text(row, 8), Text(row, 9));
+            var actor = Actor.From(stored.UserName, stored.ActorRole);
             _eventsVerified++;
-            _hash = HashChain.Next(_hash, new HashChain.Link(AccountId, version, row.GetInt64(2), row.GetGuid(3), @event, actor));
+            _hash = HashChain.Next(_hash, new HashChain.Link(AccountId, version, stored.Sequence, stored.EventId, @event, actor));
             var amountMinor = AccountEventTypes.SignedAmountMinor(AccountId, @event);
             _balanceMinor += amountMinor;
             (_depositedMinor, _withdrawnMinor) = AccountEventTypes.ToDate(_depositedMinor, _withdrawnMinor, @event);
-            if (row.IsDBNull(6))
+            if (row.Entry is not { } entry)
             {
                 Fail(version, $"version {version} has no recorded hash");
             }
-            else if (row.GetString(6) != _hash)
+            else if (entry.Hash != _hash)
             {
                 Fail(version, $"the event at version {version} does not match the hash recorded when it was appended");
             }
-            else if (row.GetInt64(12) != amountMinor)
+            else if (entry.AmountMinor != amountMinor)
             {
                 Fail(version, $"the amount recorded for version {version} does not match the event");
             }
-            else if (row.GetInt64(7) != _balanceMinor)
+            else if (entry.BalanceAfterMinor != _balanceMinor)
             {
                 Fail(version, $"the balance recorded after version {version} does not match the events");
             }
-            else if (!TotalsMatch(row))
+            else if (!TotalsMatch(entry))
             {
                 Fail(version, $"the deposits or withdrawals to date recorded after version {version} do not match the events");
             }
-            else if (Actor.From(Text(row, 10), Text(row, 11)) != actor)
+            else if (Actor.From(entry.ActorSubject, entry.ActorRole) != actor)
             {
                 Fail(version, $"the actor recorded for version {version} does not match the one stored with the event");
             }
@@ -344,25 +422,23 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
         /// The checkpoint's own version is not recomputed (its link needs the one before it): the event must still be there
         /// and its entry must still carry what was verified. A history rewritten back past the checkpoint fails here.
         /// </summary>
-        private void CheckAnchor(NpgsqlDataReader row)
+        private void CheckAnchor(LinkRow row)
         {
             var version = _checkpoint!.Version;
-            if (row.IsDBNull(2) || row.IsDBNull(6))
+            if (row.Event is null || row.Entry is not { } entry)
             {
                 Fail(version, $"version {version}, verified at the checkpoint, has lost its stored event or its entry");
             }
-            else if (row.GetString(6) != _checkpoint.Hash || row.GetInt64(7) != _checkpoint.BalanceMinor || !TotalsMatch(row))
+            else if (entry.Hash != _checkpoint.Hash || entry.BalanceAfterMinor != _checkpoint.BalanceMinor || !TotalsMatch(entry))
             {
                 Fail(version, $"the entry at version {version} no longer matches the hash and balances verified at the checkpoint");
             }
         }
 
         /// <summary>Totals are compared where both sides have them (entries written before they existed have none).</summary>
-        private bool TotalsMatch(NpgsqlDataReader row) =>
-            (row.IsDBNull(13) || _depositedMinor is null || row.GetDecimal(13) == _depositedMinor) &&
-            (row.IsDBNull(14) || _withdrawnMinor is null || row.GetDecimal(14) == _withdrawnMinor);
-
-        private static string? Text(NpgsqlDataReader row, int ordinal) => row.IsDBNull(ordinal) ? null : row.GetString(ordinal);
+        private bool TotalsMatch(RecordedEntry entry) =>
+            (entry.DepositedToDateMinor is null || _depositedMinor is null || entry.DepositedToDateMinor == _depositedMinor) &&
+            (entry.WithdrawnToDateMinor is null || _withdrawnMinor is null || entry.WithdrawnToDateMinor == _withdrawnMinor);
 
         /// <summary>The verdict, with the checkpoint at the head when valid; null for a stream with nothing to check.</summary>
         public (StreamIntegrity, IntegrityCheckpoint?)? Result()

@@ -83,8 +83,8 @@ public sealed class TrialBalanceDefinitionTests(LedgerApiFactory factory) : ICla
 
         // The schema as it was: no totals, no version in the account-time index, no checkpoints.
         await Sql.ExecuteAsync(connectionString,
-            "alter table ledger.account_entries drop column deposited_to_date_minor, drop column withdrawn_to_date_minor; " +
             "drop index ledger.ix_account_entries_account_time; " +
+            "alter table ledger.account_entries drop column deposited_to_date_minor, drop column withdrawn_to_date_minor; " +
             "create index ix_account_entries_account_time on ledger.account_entries (account_id, occurred_at); " +
             "drop table ledger.integrity_checkpoints");
 

@@ -114,7 +114,9 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
     /// <summary>One account's chain, always in full. Records no checkpoint.</summary>
     public async Task<StreamIntegrity?> VerifyAccountAsync(Guid accountId, CancellationToken cancellationToken)
     {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var command = FullCommand(accountId);
+        command.Connection = connection;
         await foreach (var (stream, _) in WalkWithHeadsAsync(command, [], incremental: false, cancellationToken))
         {
             return stream;
@@ -143,7 +145,11 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
         var broken = new List<StreamIntegrity>();
         var checkpoints = new List<IntegrityCheckpoint>();
         var uncheckpointed = new List<Guid>();
-        await using var command = mode == IntegrityMode.Full ? FullCommand(null) : IncrementalCommand(trusted.Values);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = mode == IntegrityMode.Full ? FullCommand(null) : await IncrementalCommandAsync(connection, trusted.Values, cancellationToken);
+        command.Connection = connection;
+        command.Transaction = transaction;
         await foreach (var (stream, head) in WalkWithHeadsAsync(command, trusted, mode == IntegrityMode.Incremental, cancellationToken))
         {
             streams++;
@@ -186,11 +192,11 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
         uncheckpointed.Clear();
     }
 
-    private NpgsqlCommand FullCommand(Guid? accountId)
+    private static NpgsqlCommand FullCommand(Guid? accountId)
     {
         var filterEvents = MartenTables.EventsForIntegrity(oneStream: accountId is not null);
         var filterEntries = accountId is null ? AccountEntriesTable.QualifiedName : $"(select * from {AccountEntriesTable.QualifiedName} where account_id = $1)";
-        var command = dataSource.CreateCommand(
+        var command = new NpgsqlCommand(
             $"select coalesce(e.stream_id, x.account_id), coalesce(e.version, x.version), {Columns} from {filterEvents} e " +
             $"full join {filterEntries} x on x.account_id = e.stream_id and x.version = e.version order by 1, 2");
         if (accountId is { } id)
@@ -201,10 +207,21 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
         return command;
     }
 
-    private NpgsqlCommand IncrementalCommand(IEnumerable<IntegrityCheckpoint> trusted)
+    /// <summary>
+    /// The incremental walk, with JIT compilation off for its transaction: the query is thousands of one-row index probes,
+    /// which PostgreSQL's cost estimate (it cannot know the size of the checkpoint arrays) makes look big enough to compile,
+    /// and compiling took longer than the whole walk.
+    /// </summary>
+    private static async Task<NpgsqlCommand> IncrementalCommandAsync(NpgsqlConnection connection, IEnumerable<IntegrityCheckpoint> trusted,
+        CancellationToken cancellationToken)
     {
+        await using (var noJit = new NpgsqlCommand("set local jit = off", connection))
+        {
+            await noJit.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         var starts = trusted.ToList();
-        var command = dataSource.CreateCommand(IncrementalSql);
+        var command = new NpgsqlCommand(IncrementalSql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = starts.ConvertAll(c => c.AccountId).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = starts.ConvertAll(c => c.Version).ToArray() });
         return command;

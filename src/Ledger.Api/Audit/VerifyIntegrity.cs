@@ -14,6 +14,9 @@ namespace Ledger.Api.Audit;
 /// </summary>
 public static class VerifyIntegrityEndpoint
 {
+    private const string Full = "full";
+    private const string Incremental = "incremental";
+
     public sealed record AccountIntegrity(
         Guid AccountId,
         bool Valid,
@@ -50,9 +53,6 @@ public static class VerifyIntegrityEndpoint
         public Validator() => RuleFor(query => query.Mode).Must(mode => mode is null or Full or Incremental)
             .WithMessage($"'mode' must be '{Full}' or '{Incremental}'.");
     }
-
-    private const string Full = "full";
-    private const string Incremental = "incremental";
 
     public sealed class Handler(IntegrityVerifier verifier) : IQueryHandler<AccountQuery, AccountIntegrity>, IQueryHandler<LedgerQuery, LedgerIntegrityView>
     {

@@ -6,6 +6,7 @@ using Ledger.Bench.Compare;
 //        dotnet run -c Release --project bench/Ledger.Bench -- rebuild [accounts] [transfers]  seed, then rebuild by replay
 //        dotnet run -c Release --project bench/Ledger.Bench -- compare --duration 30s [--clients 1,8,32] [--out results.json]
 //                                                                              the API over HTTP against pgbench
+//        dotnet run -c Release --project bench/Ledger.Bench -- audit [accounts] [appended] [transfers...]  trial balance, integrity
 // The as-of benchmark's arguments are hidden, so that the subcommands' usage lines do not show them.
 var longEvents = Count("longEvents", "Events of the long account.", 100_000);
 var reads = Count("reads", "As-of reads timed on each account, per pass.", 2_000);
@@ -27,6 +28,14 @@ var transfers = Count("transfers", "Transfer attempts of the seeded history.", 4
 var rebuild = new Command("rebuild", "Seed a history by COPY, then rebuild every projection by replay.") { accounts, transfers };
 rebuild.SetAction(parse => RebuildBenchmark.RunAsync(parse.GetValue(accounts), parse.GetValue(transfers)));
 root.Subcommands.Add(rebuild);
+
+var auditArguments = new Argument<string[]>("arguments")
+{
+    Description = "[accounts] [appended] [transfers...]: see AuditBenchmark.", Arity = ArgumentArity.ZeroOrMore,
+};
+var audit = new Command("audit", "The trial balance and full and incremental integrity, on a small and a large seeded history.") { auditArguments };
+audit.SetAction(parse => AuditBenchmark.RunAsync(parse.GetValue(auditArguments) ?? []));
+root.Subcommands.Add(audit);
 
 root.Subcommands.Add(CompareCommand.Create(args));
 return await root.Parse(args).InvokeAsync();

@@ -49,6 +49,7 @@ string connectionString;
 KafkaOptions kafkaOptions;
 KafkaConnection kafka;
 EmbeddedKafka? embeddedKafka;
+CheckpointSeal? checkpointSeal;
 try
 {
     // Who may call the API is settled first: a start that would trust forged tokens, or none, goes no further.
@@ -58,6 +59,8 @@ try
     infrastructure.RequireSettings(builder.Configuration, kafkaOptions);
     (connectionString, embedded) = DatabaseBootstrap.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
     (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
+    // Seals the integrity checkpoints (docs/audit.md); without a key every ledger-wide integrity check runs in full.
+    checkpointSeal = CheckpointSeal.FromSetting(builder.Configuration[CheckpointSeal.Setting]);
 }
 catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
@@ -127,7 +130,8 @@ services.AddScoped<NaturalKeyWrite>();
 services.AddScoped<AccountMovement>();
 services.AddSingleton<IdempotencyStore>();
 services.AddSingleton<AuditQueries>();
-services.AddSingleton<IntegrityVerifier>();
+services.AddSingleton(provider => new IntegrityVerifier(provider.GetRequiredService<NpgsqlDataSource>(), checkpointSeal,
+    provider.GetRequiredService<TimeProvider>()));
 services.AddOptions<IdempotencyOptions>().BindConfiguration(IdempotencyOptions.Section)
     .Validate(options => options.Retention >= TimeSpan.FromHours(24), "Idempotency:Retention must be at least 24 hours.")
     .ValidateOnStart();

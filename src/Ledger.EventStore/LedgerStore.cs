@@ -66,5 +66,6 @@ public static class LedgerStore
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
         options.Storage.ExtendedSchemaObjects.AddRange(ProjectionTables.Build());
+        options.Storage.ExtendedSchemaObjects.Add(Audit.IntegrityCheckpointsTable.Build());
     }
 }

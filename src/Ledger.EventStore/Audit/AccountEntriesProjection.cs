@@ -61,15 +61,12 @@ public sealed class AccountEntriesProjection : ReplayProjection
         }
     }
 
-    /// <summary>The link a stream's first event follows.</summary>
-    private static readonly (string Hash, Account? State) Genesis = (HashChain.Genesis, null);
-
     /// <summary>The live writer: one insert per appended event, queued into the append's own batch.</summary>
     private sealed class Inline : IMartenProjection
     {
         private static readonly string InsertSql =
             $"insert into {AccountEntriesTable.QualifiedName} ({AccountEntryRow.Columns}) " +
-            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?)";
+            "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)";
 
         public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
         {
@@ -78,22 +75,23 @@ public sealed class AccountEntriesProjection : ReplayProjection
             foreach (var stream in events.GroupBy(e => e.StreamId))
             {
                 var ordered = stream.OrderBy(e => e.Version).ToList();
-                var link = ordered[0].Version == 1 ? Genesis : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
+                var link = ordered[0].Version == 1 ? EntryLink.Genesis : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
                 foreach (var e in ordered)
                 {
-                    var row = AccountEntryRow.Next(link.Hash, link.State, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId,
-                        Actor.Of(e), (IAccountEvent)e.Data);
+                    var row = AccountEntryRow.Next(link, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId, Actor.Of(e),
+                        (IAccountEvent)e.Data);
                     operations.QueueSqlCommand(InsertSql, row.Values());
-                    link = (row.Hash, row.State);
+                    link = row.Link;
                 }
             }
         }
 
-        private static async Task<(string Hash, Account? State)> LoadLinkAsync(IDocumentOperations operations, Guid accountId, long version,
+        private static async Task<EntryLink> LoadLinkAsync(IDocumentOperations operations, Guid accountId, long version,
             CancellationToken cancellation)
         {
             var rows = await operations.QueryAsync<string>(
-                $"select json_build_object('hash', hash, 'state', state)::text from {AccountEntriesTable.QualifiedName} where account_id = ? and version = ?",
+                "select json_build_object('hash', hash, 'state', state, 'deposited', deposited_to_date_minor, " +
+                $"'withdrawn', withdrawn_to_date_minor)::text from {AccountEntriesTable.QualifiedName} where account_id = ? and version = ?",
                 cancellation, accountId, version);
             if (rows.Count != 1)
             {
@@ -101,20 +99,24 @@ public sealed class AccountEntriesProjection : ReplayProjection
             }
 
             using var link = JsonDocument.Parse(rows[0]);
-            return (link.RootElement.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(link.RootElement.GetProperty("state").GetRawText()));
+            var root = link.RootElement;
+            return new EntryLink(root.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(root.GetProperty("state").GetRawText()),
+                Total(root.GetProperty("deposited")), Total(root.GetProperty("withdrawn")));
         }
+
+        private static decimal? Total(JsonElement total) => total.ValueKind == JsonValueKind.Null ? null : total.GetDecimal();
     }
 
     private sealed class Builder : IProjectionBuilder
     {
-        private readonly Dictionary<Guid, (string Hash, Account? State)> _links = [];
+        private readonly Dictionary<Guid, EntryLink> _links = [];
         private readonly List<object[]> _pending = [];
 
         public void Apply(ReplayEvent e)
         {
-            var link = _links.GetValueOrDefault(e.StreamId, Genesis);
-            var row = AccountEntryRow.Next(link.Hash, link.State, e.StreamId, e.Version, e.Sequence, e.EventId, e.CorrelationId, e.Actor, e.Data);
-            _links[e.StreamId] = (row.Hash, row.State);
+            var link = _links.GetValueOrDefault(e.StreamId, EntryLink.Genesis);
+            var row = AccountEntryRow.Next(link, e.StreamId, e.Version, e.Sequence, e.EventId, e.CorrelationId, e.Actor, e.Data);
+            _links[e.StreamId] = row.Link;
             _pending.Add(row.Values());
         }
 

@@ -24,6 +24,19 @@ public static class AccountEventTypes
         _ => throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "Not an account event."),
     };
 
+    /// <summary>
+    /// An account's deposits and withdrawals to date (unsigned minor units) after <paramref name="event"/>, from those before
+    /// it; null stays null (totals not recorded). Transfers move money between accounts and are in neither. Decimal, because
+    /// a busy account's sums can outgrow a long long before its balance could.
+    /// </summary>
+    public static (decimal? DepositedMinor, decimal? WithdrawnMinor) ToDate(decimal? depositedMinor, decimal? withdrawnMinor,
+        IAccountEvent @event) => @event switch
+    {
+        MoneyDeposited deposited => (depositedMinor + deposited.AmountMinor, withdrawnMinor),
+        MoneyWithdrawn withdrawn => (depositedMinor, withdrawnMinor + withdrawn.AmountMinor),
+        _ => (depositedMinor, withdrawnMinor),
+    };
+
     public static Guid? CounterpartyOf(Guid accountId, IAccountEvent @event) => @event is MoneyTransferred transfer
         ? transfer.FromAccountId == accountId ? transfer.ToAccountId : transfer.FromAccountId
         : null;

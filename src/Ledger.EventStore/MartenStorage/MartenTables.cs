@@ -38,6 +38,12 @@ public static class MartenTables
     /// <summary>The ledger's events up to <c>@ceiling</c> (a rebuild's total).</summary>
     public const string CountEventsUpTo = $"select count(*) from {Events} where seq_id <= @ceiling and {Tombstones.NotTombstone}";
 
+    /// <summary>
+    /// Every stream's id. Every event's stream is among them: <c>mt_events.stream_id</c> references this table (its foreign
+    /// key, which deletes a stream's events with its row).
+    /// </summary>
+    public const string SelectStreamIds = $"select id from {Streams}";
+
     /// <summary>Every stream's id and current version (a rebuild's catch-up per stream).</summary>
     public const string SelectStreamVersions = $"select id, version from {Streams}";
 

@@ -195,7 +195,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
     private sealed class Writing(ISerializer serializer, HistoryGenerator generator, long[] sequences, string correlationId,
         DateTimeOffset recordedAt)
     {
-        private readonly Dictionary<Guid, (string Hash, Account? State)> _heads = [];
+        private readonly Dictionary<Guid, EntryLink> _heads = [];
         private long _next;
 
         public async Task CopyAsync(NpgsqlConnection connection, Action<long> copied, CancellationToken cancellation)
@@ -269,6 +269,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                 await copy.WriteAsync(row.DataJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.StateJson, NpgsqlDbType.Jsonb, cancellation);
                 await copy.WriteAsync(row.Hash, NpgsqlDbType.Text, cancellation);
+                await WriteNullableAsync(copy, row.DepositedToDateMinor, NpgsqlDbType.Numeric, cancellation);
+                await WriteNullableAsync(copy, row.WithdrawnToDateMinor, NpgsqlDbType.Numeric, cancellation);
             }
 
             await copy.CompleteAsync(cancellation);
@@ -344,9 +346,9 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
             chunk.Events.Add(new EventRow(sequence, e, serializer.ToJson(e.Data)));
 
             // The entry the inline projection would have written for this append: the same row code, the same chain.
-            var (hash, state) = _heads.TryGetValue(e.StreamId, out var head) ? head : (HashChain.Genesis, null);
-            var row = AccountEntryRow.Next(hash, state, e.StreamId, e.Version, sequence, e.EventId, correlationId, Actor.Seed, e.Data);
-            _heads[e.StreamId] = (row.Hash, row.State);
+            var row = AccountEntryRow.Next(_heads.GetValueOrDefault(e.StreamId, EntryLink.Genesis), e.StreamId, e.Version, sequence,
+                e.EventId, correlationId, Actor.Seed, e.Data);
+            _heads[e.StreamId] = row.Link;
             chunk.Entries.Add(row);
         }
 

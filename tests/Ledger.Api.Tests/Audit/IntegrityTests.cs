@@ -3,7 +3,6 @@ using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
-using Npgsql;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -134,6 +133,39 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
     }
 
     [Fact]
+    public async Task EditedRecordedAmount_IsInvalidAtThatVersion()
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync("update ledger.account_entries set amount_minor = amount_minor + 1 where account_id = $1 and version = 2");
+
+        var integrity = await _auditor.IntegrityAsync(accountId);
+        ShouldBeInvalidAt(integrity, 2);
+        integrity.GetProperty("problem").GetString().Should().Contain("amount");
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Theory]
+    [InlineData("deposited_to_date_minor")]
+    [InlineData("withdrawn_to_date_minor")]
+    public async Task EditedRecordedTotalToDate_IsInvalidAtThatVersion(string column)
+    {
+        var accountId = await ArrangeAsync();
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        // The trial balance reads these from each account's last entry: an edit must not go unnoticed.
+        await tampering.ExecuteAsync($"update ledger.account_entries set {column} = {column} + 1 where account_id = $1 and version = 3");
+
+        var integrity = await _auditor.IntegrityAsync(accountId);
+        ShouldBeInvalidAt(integrity, 3);
+        integrity.GetProperty("problem").GetString().Should().Contain("to date");
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 4);
+    }
+
+    [Fact]
     public async Task EditedRecordedActor_IsInvalidAtThatVersion()
     {
         var accountId = await ArrangeAsync();
@@ -229,79 +261,5 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         var problem = await _auditor.ExpectProblemAsync($"/api/v1/accounts/{Guid.NewGuid()}/integrity", HttpStatusCode.NotFound, ProblemTypes.AccountNotFound);
 
         problem.ShouldBeCompleteProblem(404);
-    }
-
-    /// <summary>
-    /// Tampering with one account's rows in <c>mt_events</c> and <c>account_entries</c>: takes a copy of every row first and
-    /// puts it back on <see cref="RestoreAsync"/> (at the latest when disposed).
-    /// </summary>
-    private sealed class Tampering : IAsyncDisposable
-    {
-        private readonly NpgsqlConnection _connection;
-        private readonly Guid _accountId;
-        private bool _restored;
-
-        private Tampering(NpgsqlConnection connection, Guid accountId)
-        {
-            _connection = connection;
-            _accountId = accountId;
-        }
-
-        public static async Task<Tampering> StartAsync(string connectionString, Guid accountId)
-        {
-            var connection = new NpgsqlConnection(connectionString);
-            await connection.OpenAsync();
-            var tampering = new Tampering(connection, accountId);
-            // Session-local copies: they live exactly as long as this connection.
-            await tampering.ExecuteAsync(
-                "create temporary table saved_events as select * from ledger.mt_events where stream_id = $1; " +
-                "create temporary table saved_entries as select * from ledger.account_entries where account_id = $1");
-            return tampering;
-        }
-
-        /// <summary>Runs SQL with the account id as <c>$1</c>.</summary>
-        public async Task ExecuteAsync(string sql)
-        {
-            await using var batch = new NpgsqlBatch(_connection);
-            foreach (var statement in sql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            {
-                var command = new NpgsqlBatchCommand(statement);
-                if (statement.Contains("$1", StringComparison.Ordinal))
-                {
-                    command.Parameters.Add(new NpgsqlParameter { Value = _accountId });
-                }
-
-                batch.BatchCommands.Add(command);
-            }
-
-            await batch.ExecuteNonQueryAsync();
-        }
-
-        public async Task RestoreAsync()
-        {
-            if (_restored)
-            {
-                return;
-            }
-
-            await ExecuteAsync(
-                "delete from ledger.mt_events where stream_id = $1; " +
-                "insert into ledger.mt_events overriding system value select * from saved_events; " +
-                "delete from ledger.account_entries where account_id = $1; " +
-                "insert into ledger.account_entries select * from saved_entries");
-            _restored = true;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            try
-            {
-                await RestoreAsync();
-            }
-            finally
-            {
-                await _connection.DisposeAsync();
-            }
-        }
     }
 }

@@ -47,6 +47,18 @@ public sealed class MartenTablesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EveryEventsStream_IsAStreamRow()
+    {
+        // The trial balance and the incremental integrity check take the streams from mt_streams (MartenTables.SelectStreamIds).
+        var references = await ScalarsAsync(
+            "select c.conrelid::regclass || ' -> ' || c.confrelid::regclass || ' ' || pg_get_constraintdef(c.oid) from pg_constraint c " +
+            "where c.contype = 'f' and c.connamespace = $1::regnamespace");
+
+        references.Should().Contain(reference => reference.StartsWith($"{MartenTables.Events} -> {MartenTables.Streams} FOREIGN KEY (stream_id)",
+            StringComparison.Ordinal), Upgrade);
+    }
+
+    [Fact]
     public async Task TheEventSequence_IsWhereTheSeedTakesItsNumbers()
     {
         var sequences = await ScalarsAsync("select sequence_schema || '.' || sequence_name from information_schema.sequences where sequence_schema = $1");

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Ledger.Contracts;
+using Ledger.EventStore.Audit;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
 using Microsoft.AspNetCore.Hosting;
@@ -35,6 +37,8 @@ public sealed class LedgerApiFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:Ledger", ConnectionString);
         builder.UseSetting("Ledger:Embedded", "true");
         builder.UseSetting("Ledger:ApplySchemaOnStart", "true");
+        // Integrity checkpoints are sealed as in production; each test host has a key of its own.
+        builder.UseSetting(CheckpointSeal.Setting, Convert.ToBase64String(RandomNumberGenerator.GetBytes(CheckpointSeal.KeyBytesMin)));
         builder.UseEnvironment("Testing");
         builder.ConfigureTestServices(services => services.AddSingleton(Catalog));
         TestTokens.TrustIn(builder);

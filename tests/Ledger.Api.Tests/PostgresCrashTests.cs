@@ -77,7 +77,8 @@ public sealed class PostgresCrashTests
         return unavailable;
     }
 
-    private static void KillPostmaster(string dataDirectory)
+    /// <summary>kill -9 of the PostgreSQL server that runs in <paramref name="dataDirectory"/>.</summary>
+    internal static void KillPostmaster(string dataDirectory)
     {
         // postmaster.pid line 1 is the postmaster's process id.
         var pid = int.Parse(File.ReadLines(Path.Combine(dataDirectory, "postmaster.pid")).First(), CultureInfo.InvariantCulture);

@@ -2,7 +2,9 @@ extern alias ledger;
 using System.CommandLine;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Development.Postgres;
 using Ledger.Testing;
+using Microsoft.Extensions.Logging.Abstractions;
 using EventTombstones = Ledger.EventStore.Tombstones;
 using LedgerCommand = ledger::Ledger.Cli.LedgerCommand;
 
@@ -11,7 +13,8 @@ namespace Ledger.Api.Tests.Checks;
 /// <summary>
 /// <c>ledger check bank</c> in this process against the API as a child process on its own database: the verdict is valid
 /// with and without the database's sessions being cut off under it, with the API killed (SIGKILL) and restarted on the
-/// same address mid-run, and with the relay publishing to a broker the checker reads back. Run alone (the load collection): the clients are meant
+/// same address mid-run, with its embedded PostgreSQL killed mid-run (the API starts it again), and with the relay
+/// publishing to a broker the checker reads back. Run alone (the load collection): the clients are meant
 /// to contend. The checker's ability to fail is tested on its model (Ledger.Cli.Tests, BankCheckerTests).
 /// </summary>
 [Collection(LoadGroup.Name)]
@@ -120,6 +123,49 @@ public sealed class BankCheckTests
             {
                 await restarted.DisposeAsync();
             }
+        }
+    }
+
+    [Fact]
+    public async Task EmbeddedPostgresKilledDuringTheRun_TheApiRestartsIt_RetriesConverge_AndTheVerdictIsValid()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-crash-{Guid.NewGuid():N}");
+        try
+        {
+            // Development: the API owns its database server and starts it again when it dies (EmbeddedPostgresWatchdog).
+            var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["ConnectionStrings__Ledger"] = "",
+                ["Postgres__DataDirectory"] = dataDirectory,
+                ["Kafka__RelayEnabled"] = "false",
+                ["Kafka__ConsumersEnabled"] = "false",
+                ["Idempotency__Lease"] = "00:00:10",
+                ["Commands__TimeLimit"] = "00:00:05",
+            });
+            await using (api)
+            {
+                var check = CheckAsync(address, "8s");
+                // The set-up (6 accounts opened and funded) takes a moment; the kill is meant for the clients' commands.
+                await Task.Delay(TimeSpan.FromSeconds(4));
+                check.IsCompleted.Should().BeFalse("the kill must fall inside the run");
+                PostgresCrashTests.KillPostmaster(dataDirectory);
+
+                var (exitCode, output, error) = await check;
+
+                exitCode.Should().Be(0, $"{output}{error}");
+                var verdict = JsonDocument.Parse(output).RootElement;
+                verdict.GetProperty("valid").GetBoolean().Should().BeTrue(output);
+                (verdict.GetProperty("retries").GetInt64() + IndeterminateOf(verdict)).Should()
+                    .BePositive("commands that met the dead server were sent again once the API had restarted it: {0}", output);
+                Ran(verdict).Should().Contain(["total", "overdraft", "history", "integrity"]);
+            }
+        }
+        finally
+        {
+            // The API is gone; adopt the server it left running and stop it, deleting the folder.
+            EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, DeleteOnStop = true },
+                NullLogger.Instance).Dispose();
         }
     }
 

@@ -22,13 +22,7 @@ public sealed class PostgresCrashTests
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"ledger-crash-{Guid.NewGuid():N}");
         try
         {
-            var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string?>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["ConnectionStrings__Ledger"] = "",
-                ["Postgres__DataDirectory"] = dataDirectory,
-                ["Kafka__ConsumersEnabled"] = "false",
-            });
+            var (api, address) = await StartWithItsOwnPostgresAsync(dataDirectory, new Dictionary<string, string?>());
             await using (api)
             {
                 using var http = new HttpClient { BaseAddress = address }.As(Roles.Teller);
@@ -48,11 +42,35 @@ public sealed class PostgresCrashTests
         }
         finally
         {
-            // The API is gone; adopt the server it left running and stop it, deleting the folder.
-            EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, DeleteOnStop = true },
-                NullLogger.Instance).Dispose();
+            StopWhatTheApiLeft(dataDirectory);
         }
     }
+
+    /// <summary>
+    /// The API in Development with an embedded PostgreSQL of its own in <paramref name="dataDirectory"/>, which it starts
+    /// again when it dies; no consumers. <paramref name="settings"/> add to or override that.
+    /// </summary>
+    internal static Task<(ChildProcess Api, Uri Address)> StartWithItsOwnPostgresAsync(string dataDirectory,
+        IReadOnlyDictionary<string, string?> settings)
+    {
+        var environment = new Dictionary<string, string?>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Development",
+            ["ConnectionStrings__Ledger"] = "",
+            ["Postgres__DataDirectory"] = dataDirectory,
+            ["Kafka__ConsumersEnabled"] = "false",
+        };
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+
+        return ApiProcess.StartAsync(environment);
+    }
+
+    /// <summary>Once the API is gone: adopts the server it left running and stops it, deleting the folder.</summary>
+    internal static void StopWhatTheApiLeft(string dataDirectory) =>
+        EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, DeleteOnStop = true }, NullLogger.Instance).Dispose();
 
     private sealed record Unavailable(string? Type, TimeSpan? RetryAfter);
 

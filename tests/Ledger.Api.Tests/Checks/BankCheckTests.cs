@@ -133,25 +133,29 @@ public sealed class BankCheckTests
         try
         {
             // Development: the API owns its database server and starts it again when it dies (EmbeddedPostgresWatchdog).
-            var (api, address) = await ApiProcess.StartAsync(new Dictionary<string, string?>
+            var (api, address) = await PostgresCrashTests.StartWithItsOwnPostgresAsync(dataDirectory, new Dictionary<string, string?>
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Development",
-                ["ConnectionStrings__Ledger"] = "",
-                ["Postgres__DataDirectory"] = dataDirectory,
                 ["Kafka__RelayEnabled"] = "false",
-                ["Kafka__ConsumersEnabled"] = "false",
                 ["Idempotency__Lease"] = "00:00:10",
                 ["Commands__TimeLimit"] = "00:00:05",
             });
             await using (api)
             {
-                var check = CheckAsync(address, "8s");
-                // The set-up (6 accounts opened and funded) takes a moment; the kill is meant for the clients' commands.
-                await Task.Delay(TimeSpan.FromSeconds(4));
-                check.IsCompleted.Should().BeFalse("the kill must fall inside the run");
-                PostgresCrashTests.KillPostmaster(dataDirectory);
+                Task<(int ExitCode, string Output, string Error)> run;
+                // The API's server, shared (this process does not own it, so disposing it stops nothing): to watch the run.
+                using (var server = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory }, NullLogger.Instance))
+                {
+                    var check = CheckAsync(address, "8s");
+                    // The set-up writes 12 events; the kill falls once the clients' own commands are being written.
+                    await Eventually.HoldsAsync(async () => check.IsCompleted || await EventsAsync(server.ConnectionString) > 40,
+                        "the clients' commands to be committed before the kill");
+                    check.IsCompleted.Should().BeFalse("the kill must fall inside the run");
+                    PostgresCrashTests.KillPostmaster(dataDirectory);
+                    run = check;
+                }
 
-                var (exitCode, output, error) = await check;
+
+                var (exitCode, output, error) = await run;
 
                 exitCode.Should().Be(0, $"{output}{error}");
                 var verdict = JsonDocument.Parse(output).RootElement;
@@ -163,9 +167,7 @@ public sealed class BankCheckTests
         }
         finally
         {
-            // The API is gone; adopt the server it left running and stop it, deleting the folder.
-            EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = dataDirectory, DeleteOnStop = true },
-                NullLogger.Instance).Dispose();
+            PostgresCrashTests.StopWhatTheApiLeft(dataDirectory);
         }
     }
 

@@ -17,12 +17,9 @@ internal static class AsOfBenchmark
 {
     public static async Task RunAsync(int longEvents, int reads)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
-        using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true, Durable = false },
-            NullLogger.Instance);
-        using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        await using var database = await BenchDatabase.StartAsync();
+        var store = database.Store;
+        var dataSource = database.DataSource;
         var audit = new AuditQueries(dataSource);
 
         await using (var connection = await dataSource.OpenConnectionAsync())

@@ -49,12 +49,9 @@ internal static class AuditBenchmark
 
     private static async Task RunOneAsync(int accounts, int transfers, int appended)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
-        using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true, Durable = false },
-            NullLogger.Instance);
-        using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        await using var database = await BenchDatabase.StartAsync();
+        var store = database.Store;
+        var dataSource = database.DataSource;
         var seed = await new HistorySeeder(dataSource, store.Options.Serializer(), TimeProvider.System, ProjectionCatalog.Ledger)
             .WriteAsync(new HistoryOptions(accounts, transfers, Seed: 1), progress: null, CancellationToken.None);
         await ExecuteAsync(dataSource, "vacuum analyze");

@@ -15,12 +15,9 @@ internal static class RebuildBenchmark
 {
     public static async Task RunAsync(int accounts, int transfers)
     {
-        var folder = Path.Combine(Path.GetTempPath(), $"ledger-bench-{Guid.NewGuid():N}");
-        using var postgres = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, DeleteOnStop = true },
-            NullLogger.Instance);
-        using var store = DocumentStore.For(options => LedgerStore.Configure(options, postgres.ConnectionString, ProjectionCatalog.Ledger));
-        await store.Storage.ApplyAllConfiguredChangesToDatabaseAsync();
-        await using var dataSource = NpgsqlDataSource.Create(postgres.ConnectionString);
+        await using var database = await BenchDatabase.StartAsync(durable: true);
+        var store = database.Store;
+        var dataSource = database.DataSource;
         var serializer = store.Options.Serializer();
         await using (var connection = await dataSource.OpenConnectionAsync())
         {

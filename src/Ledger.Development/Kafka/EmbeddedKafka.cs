@@ -176,6 +176,19 @@ public sealed partial class EmbeddedKafka : IDisposable
             errors.Length, apiKey, string.Join(", ", errors));
     }
 
+    /// <summary>
+    /// Raises a fatal error in a client of this process, as librdkafka does when an idempotent producer can no longer
+    /// guarantee order or uniqueness: from then on the client fails every request with <see cref="ErrorCode.Local_Fatal"/>
+    /// and must be replaced. For testing what an application does about it; works on any client, not only this cluster's.
+    /// </summary>
+    public static void RaiseFatalError(Handle client, ErrorCode error, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentException.ThrowIfNullOrWhiteSpace(reason);
+        ThrowOnError(Native.WithRawHandle(client, rk => Native.rd_kafka_test_fatal_error(rk, (int)error, reason)),
+            $"raise fatal error {error}");
+    }
+
     /// <summary>Destroys the cluster: its brokers close their connections and ports.</summary>
     public void Dispose()
     {
@@ -272,8 +285,21 @@ public sealed partial class EmbeddedKafka : IDisposable
         internal static partial void rd_kafka_mock_push_request_errors_array(IntPtr cluster, short apiKey, nuint count,
             int[] errors);
 
+        [LibraryImport(Librdkafka, StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int rd_kafka_test_fatal_error(IntPtr rk, int error, string reason);
+
         /// <summary>The mock cluster owned by a client created with <c>test.mock.num.brokers</c>.</summary>
         internal static IntPtr MockClusterOf(Handle handle)
+        {
+            // Held only for this call: afterwards EmbeddedKafka itself keeps the client, and so rk, alive.
+            var cluster = WithRawHandle(handle, rd_kafka_handle_mock_cluster);
+            return cluster != IntPtr.Zero
+                ? cluster
+                : throw new InvalidOperationException("The client has no mock cluster (test.mock.num.brokers unset?).");
+        }
+
+        /// <summary>Calls <paramref name="call"/> with the client's <c>rd_kafka_t*</c>, kept alive for the call.</summary>
+        internal static T WithRawHandle<T>(Handle handle, Func<IntPtr, T> call)
         {
             // Confluent.Kafka keeps the rd_kafka_t* in an internal SafeHandle and offers no public accessor; the
             // property has had this name since 1.0. Failing loudly here beats guessing.
@@ -285,12 +311,8 @@ public sealed partial class EmbeddedKafka : IDisposable
             var added = false;
             try
             {
-                // Held only for this call: afterwards EmbeddedKafka itself keeps the client, and so rk, alive.
                 safeHandle.DangerousAddRef(ref added);
-                var cluster = rd_kafka_handle_mock_cluster(safeHandle.DangerousGetHandle());
-                return cluster != IntPtr.Zero
-                    ? cluster
-                    : throw new InvalidOperationException("The client has no mock cluster (test.mock.num.brokers unset?).");
+                return call(safeHandle.DangerousGetHandle());
             }
             finally
             {

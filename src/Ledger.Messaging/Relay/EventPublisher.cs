@@ -8,14 +8,21 @@ namespace Ledger.Messaging.Relay;
 /// <summary>
 /// The relay's one long-lived, idempotent producer. <see cref="PublishAsync"/> returns only when Kafka has acknowledged
 /// every message (<c>acks=all</c>); while Kafka is unavailable it keeps retrying, so the caller's checkpoint never moves
-/// past an event that is not on the topic.
+/// past an event that is not on the topic. A fatal error (the idempotent producer can no longer guarantee order or
+/// uniqueness, e.g. after the broker lost its producer state) ends a producer for good: librdkafka fails every later
+/// message at once, so the publisher replaces it with a new one (a new producer id) and publishes again from the first
+/// unacknowledged message, as after any other failure.
 /// </summary>
 public sealed partial class EventPublisher : IDisposable
 {
-    private readonly IProducer<string, byte[]> _producer;
+    private readonly ProducerConfig _config;
     private readonly KafkaOptions _options;
     private readonly ILogger<EventPublisher> _logger;
     private readonly KafkaErrorFilter _errors = new();
+    private readonly Lock _gate = new();
+    private ProducerSlot _slot;
+    private bool _disposed;
+    private int _replaced;
 
     public EventPublisher(KafkaConnection connection, IOptions<KafkaOptions> options, ILogger<EventPublisher> logger)
     {
@@ -23,11 +30,24 @@ public sealed partial class EventPublisher : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
-        _producer = new ProducerBuilder<string, byte[]>(ProducerConfig(connection.BootstrapServers, _options))
-            .SetErrorHandler((_, error) => OnClientError(error))
-            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
-            .Build();
+        _config = ProducerConfig(connection.BootstrapServers, _options);
+        _slot = Build();
     }
+
+    /// <summary>The librdkafka handle of the producer in use (it changes when a fatal error replaces the producer).</summary>
+    public Handle Handle
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slot.Producer.Handle;
+            }
+        }
+    }
+
+    /// <summary>How many times a fatal error made the publisher replace its producer.</summary>
+    public int ProducersReplaced => Volatile.Read(ref _replaced);
 
     public static ProducerConfig ProducerConfig(string bootstrapServers, KafkaOptions options)
     {
@@ -66,10 +86,11 @@ public sealed partial class EventPublisher : IDisposable
         var backoff = TimeSpan.FromMilliseconds(200);
         while (from < messages.Count)
         {
+            var slot = Current();
             var deliveries = new Task<DeliveryResult<string, byte[]>>[messages.Count - from];
             for (var i = from; i < messages.Count; i++)
             {
-                deliveries[i - from] = _producer.ProduceAsync(KafkaTopics.AccountEvents, messages[i], cancellationToken);
+                deliveries[i - from] = slot.Producer.ProduceAsync(KafkaTopics.AccountEvents, messages[i], cancellationToken);
             }
 
             var firstFailed = -1;
@@ -96,6 +117,11 @@ public sealed partial class EventPublisher : IDisposable
             }
 
             from = firstFailed;
+            if (slot.Fatal)
+            {
+                Replace(slot);
+            }
+
             await Task.Delay(backoff, cancellationToken);
             backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, _options.RetryBackoffMaxMs));
         }
@@ -105,10 +131,11 @@ public sealed partial class EventPublisher : IDisposable
     /// librdkafka reports every failed connection attempt; while Kafka is down that is several a second. Fatal errors are
     /// logged as errors; the others only when their kind changes (a delivery failure is logged by PublishAsync anyway).
     /// </summary>
-    private void OnClientError(Error error)
+    private void OnClientError(ProducerSlot slot, Error error)
     {
         if (error.IsFatal)
         {
+            slot.Fatal = true;
             LogFatalClientError(_logger, error.Code, error.Reason);
         }
         else if (_errors.ShouldLog(error))
@@ -119,9 +146,69 @@ public sealed partial class EventPublisher : IDisposable
 
     public void Dispose()
     {
+        IProducer<string, byte[]> producer;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            producer = _slot.Producer;
+        }
+
         // Give in-flight messages a moment; anything not acknowledged is published again after restart anyway.
-        _producer.Flush(TimeSpan.FromSeconds(1));
-        _producer.Dispose();
+        producer.Flush(TimeSpan.FromSeconds(1));
+        producer.Dispose();
+    }
+
+    private ProducerSlot Build()
+    {
+        var slot = new ProducerSlot();
+        slot.Producer = new ProducerBuilder<string, byte[]>(_config)
+            .SetErrorHandler((_, error) => OnClientError(slot, error))
+            .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
+            .Build();
+        return slot;
+    }
+
+    private ProducerSlot Current()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _slot;
+        }
+    }
+
+    /// <summary>
+    /// Replaces a producer that had a fatal error, once however many callers saw it fail. Its messages have all failed
+    /// already (librdkafka fails what is queued when the error is raised), so nothing waits on it any more.
+    /// </summary>
+    private void Replace(ProducerSlot failed)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !ReferenceEquals(_slot, failed))
+            {
+                return;
+            }
+
+            _slot = Build();
+            Interlocked.Increment(ref _replaced);
+        }
+
+        LogProducerReplaced(_logger);
+        failed.Producer.Dispose();
+    }
+
+    /// <summary>A producer and whether librdkafka has reported a fatal error for it (its error handler sets the flag).</summary>
+    private sealed class ProducerSlot
+    {
+        public IProducer<string, byte[]> Producer { get; set; } = null!;
+
+        public volatile bool Fatal;
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Fatal Kafka producer error {Code}: {Reason}")]
@@ -129,6 +216,9 @@ public sealed partial class EventPublisher : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason} (repeats of this kind are not logged)")]
     private static partial void LogClientError(ILogger logger, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The Kafka producer had a fatal error and was replaced by a new one; publishing resumes from the first unacknowledged message")]
+    private static partial void LogProducerReplaced(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivery failed ({Code}: {Reason}); {Remaining} messages will be published again in {DelayMs} ms")]
     private static partial void LogDeliveryFailed(ILogger logger, ErrorCode code, string reason, int remaining, double delayMs);

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using Ledger.Contracts;
+using Ledger.Development.Kafka;
+using Ledger.Messaging.Relay;
 using Ledger.Domain.Accounts;
 using Ledger.Testing;
 using Marten;
@@ -36,7 +38,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         }
 
         var expected = await EventStoreRows.EventIdsAsync(database, [alice, bob]);
-        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+        var read = await ReadUntilAsync(host, messages => ContainsAll(messages, expected));
 
         AssertCompleteAndOrdered(read, expected);
         var transferLegs = read.Where(m => m.Type == CloudEventTypes.MoneyTransferred).DistinctBy(m => m.EventId).ToList();
@@ -78,7 +80,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         await using var withRelay = new RelayHost(Bootstrap, database, relayEnabled: true);
         _ = withRelay.Teller;
 
-        AssertCompleteAndOrdered(Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected)), expected);
+        AssertCompleteAndOrdered(await ReadUntilAsync(withRelay, messages => ContainsAll(messages, expected)), expected);
     }
 
     [Fact]
@@ -95,7 +97,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
             }
 
             var published = await EventStoreRows.EventIdsAsync(database, [alice]);
-            Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, published));
+            await ReadUntilAsync(first, messages => ContainsAll(messages, published));
             await WaitForRelayAsync(first, status => status.GetProperty("lag").GetInt64() == 0);
         }
 
@@ -105,7 +107,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         await second.Teller.DepositAsync(alice, 99);
         var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
 
-        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected) &&
+        var read = await ReadUntilAsync(second, messages => ContainsAll(messages, expected) &&
                                                           messages.Count(m => m.Key == alice.ToString()) >= 2 * expected[alice].Count - 1);
 
         AssertCompleteAndOrdered(read, expected);
@@ -140,7 +142,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         }
 
         var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
-        AssertCompleteAndOrdered(Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected)), expected);
+        AssertCompleteAndOrdered(await ReadUntilAsync(host, messages => ContainsAll(messages, expected)), expected);
         await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 && status.GetProperty("lastPublishedSequence").GetInt64() >= 6);
     }
 
@@ -158,10 +160,30 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         }
 
         var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
-        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+        var read = await ReadUntilAsync(host, messages => ContainsAll(messages, expected));
 
         AssertCompleteAndOrdered(read, expected);
         read.Count(m => m.Key == alice.ToString()).Should().BeLessThanOrEqualTo(2 * expected[alice].Count, "duplicates are bounded");
+    }
+
+    [Fact]
+    public async Task FatalProducerError_TheRelayGoesOnWithANewProducerAndLosesNothing()
+    {
+        var database = EventStoreRows.NewDatabase();
+        await using var host = new RelayHost(Bootstrap, database, relayEnabled: true);
+        var alice = await host.Teller.OpenAccountAsync();
+        await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 && status.GetProperty("lastPublishedSequence").GetInt64() > 0);
+
+        var publisher = host.Services.GetRequiredService<EventPublisher>();
+        EmbeddedKafka.RaiseFatalError(publisher.Handle, ErrorCode.OutOfOrderSequenceNumber, "the broker lost the producer's state");
+        for (var i = 1; i <= 3; i++)
+        {
+            await host.Teller.DepositAsync(alice, i);
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice]);
+        AssertCompleteAndOrdered(await ReadUntilAsync(host, messages => ContainsAll(messages, expected)), expected);
+        publisher.ProducersReplaced.Should().Be(1);
     }
 
     [Fact]
@@ -182,7 +204,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         var stored = await EventStoreRows.EventIdsAsync(database, [alice]);
         var expected = new Dictionary<Guid, List<Guid>> { [alice] = [stored[alice][0], stored[alice][2]] };
 
-        var read = Topic.ReadUntil(Bootstrap, messages => ContainsAll(messages, expected));
+        var read = await ReadUntilAsync(host, messages => ContainsAll(messages, expected));
 
         read.Should().NotContain(m => m.EventId == stored[alice][1]);
         var status = await WaitForRelayAsync(host, s => s.GetProperty("deadLetters").GetInt64() == 1 && s.GetProperty("lag").GetInt64() == 0);
@@ -338,6 +360,27 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
             {
                 copies.Select(m => (m.StreamVersion, m.Sequence, m.Json)).Distinct().Should().HaveCount(1, "a redelivery is the same message");
             }
+        }
+    }
+
+    /// <summary>
+    /// Reads the topic until <paramref name="done"/> holds; when it does not in time, the failure carries what the relay
+    /// and Marten's daemon reported at that moment, so a slow relay can be told from a stuck one.
+    /// </summary>
+    private async Task<IReadOnlyList<PublishedEvent>> ReadUntilAsync(RelayHost host, Func<IReadOnlyList<PublishedEvent>, bool> done)
+    {
+        try
+        {
+            return Topic.ReadUntil(Bootstrap, done);
+        }
+        catch (TimeoutException timeout)
+        {
+            using var http = host.CreateClient();
+            var relay = await http.GetStringAsync("/api/v1/relay");
+            var progress = await Sql.ScalarAsync<string>(host.ConnectionString,
+                "select string_agg(name || '=' || last_seq_id, ', ' order by name) from ledger.mt_event_progression");
+            var head = await EventStoreRows.HeadAsync(host.ConnectionString);
+            throw new TimeoutException($"{timeout.Message} Relay status: {relay}; daemon progress: {progress}; head: {head}.", timeout);
         }
     }
 

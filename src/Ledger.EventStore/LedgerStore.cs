@@ -34,7 +34,10 @@ public static class LedgerStore
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
 
         // camelCase JSON with enums as strings: what auditors read in the database is what the API shows.
-        options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+        // Compile-time metadata for the ledger's events and documents (StoreJson) ahead of reflection for everything else.
+        var serializer = new Marten.Services.SystemTextJsonSerializer { EnumStorage = EnumStorage.AsString, Casing = Casing.CamelCase };
+        serializer.UseTypeInfoResolver(StoreJson.Default);
+        options.Serializer(serializer);
 
         options.Events.StreamIdentity = StreamIdentity.AsGuid;
         // Rich appends assign versions and sequences before the insert, so they are known inside the transaction.

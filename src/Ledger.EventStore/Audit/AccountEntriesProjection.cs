@@ -72,13 +72,18 @@ public sealed class AccountEntriesProjection : ReplayProjection
         {
             ArgumentNullException.ThrowIfNull(operations);
             ArgumentNullException.ThrowIfNull(events);
-            foreach (var stream in events.GroupBy(e => e.StreamId))
+            var streams = events.GroupBy(e => e.StreamId).Select(stream => stream.OrderBy(e => e.Version).ToList()).ToList();
+            // The links every stream continues from, in one query for the whole append (a transfer has two streams).
+            var links = await LoadLinksAsync(operations,
+                streams.Where(ordered => ordered[0].Version > 1).Select(ordered => (ordered[0].StreamId, ordered[0].Version - 1)).ToList(),
+                cancellation);
+            foreach (var ordered in streams)
             {
-                var ordered = stream.OrderBy(e => e.Version).ToList();
-                var link = ordered[0].Version == 1 ? EntryLink.Genesis : await LoadLinkAsync(operations, stream.Key, ordered[0].Version - 1, cancellation);
+                var accountId = ordered[0].StreamId;
+                var link = ordered[0].Version == 1 ? EntryLink.Genesis : links[accountId];
                 foreach (var e in ordered)
                 {
-                    var row = AccountEntryRow.Next(link, stream.Key, e.Version, e.Sequence, e.Id, e.CorrelationId, Actor.Of(e),
+                    var row = AccountEntryRow.Next(link, accountId, e.Version, e.Sequence, e.Id, e.CorrelationId, Actor.Of(e),
                         (IAccountEvent)e.Data);
                     operations.QueueSqlCommand(InsertSql, row.Values());
                     link = row.Link;
@@ -86,22 +91,36 @@ public sealed class AccountEntriesProjection : ReplayProjection
             }
         }
 
-        private static async Task<EntryLink> LoadLinkAsync(IDocumentOperations operations, Guid accountId, long version,
-            CancellationToken cancellation)
+        private static async Task<Dictionary<Guid, EntryLink>> LoadLinksAsync(IDocumentOperations operations,
+            List<(Guid AccountId, long Version)> entries, CancellationToken cancellation)
         {
+            var links = new Dictionary<Guid, EntryLink>(entries.Count);
+            if (entries.Count == 0)
+            {
+                return links;
+            }
+
             var rows = await operations.QueryAsync<string>(
-                "select json_build_object('hash', hash, 'state', state, 'deposited', deposited_to_date_minor, " +
-                $"'withdrawn', withdrawn_to_date_minor)::text from {AccountEntriesTable.QualifiedName} where account_id = ? and version = ?",
-                cancellation, accountId, version);
-            if (rows.Count != 1)
+                "select json_build_object('account', e.account_id, 'hash', e.hash, 'state', e.state, " +
+                "'deposited', e.deposited_to_date_minor, 'withdrawn', e.withdrawn_to_date_minor)::text " +
+                $"from unnest(?::uuid[], ?::bigint[]) as wanted(account_id, version) " +
+                $"join {AccountEntriesTable.QualifiedName} e on e.account_id = wanted.account_id and e.version = wanted.version",
+                cancellation, entries.Select(entry => entry.AccountId).ToArray(), entries.Select(entry => entry.Version).ToArray());
+            foreach (var json in rows)
+            {
+                using var link = JsonDocument.Parse(json);
+                var root = link.RootElement;
+                links[root.GetProperty("account").GetGuid()] = new EntryLink(root.GetProperty("hash").GetString()!,
+                    AccountEntryRow.ReadState(root.GetProperty("state").GetRawText()), Total(root.GetProperty("deposited")),
+                    Total(root.GetProperty("withdrawn")));
+            }
+
+            foreach (var (accountId, version) in entries.Where(entry => !links.ContainsKey(entry.AccountId)))
             {
                 throw new InvalidOperationException($"Account {accountId} has no entry for version {version}; its history table is incomplete.");
             }
 
-            using var link = JsonDocument.Parse(rows[0]);
-            var root = link.RootElement;
-            return new EntryLink(root.GetProperty("hash").GetString()!, AccountEntryRow.ReadState(root.GetProperty("state").GetRawText()),
-                Total(root.GetProperty("deposited")), Total(root.GetProperty("withdrawn")));
+            return links;
         }
 
         private static decimal? Total(JsonElement total) => total.ValueKind == JsonValueKind.Null ? null : total.GetDecimal();

@@ -46,8 +46,6 @@ public sealed record AccountEntryRow(
                                   "occurred_at, transfer_id, counterparty_account_id, reference, correlation_id, actor_subject, actor_role, data, " +
                                   "state, hash, deposited_to_date_minor, withdrawn_to_date_minor";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     /// <summary>The link the entry after this one is computed from.</summary>
     public EntryLink Link => new(Hash, State, DepositedToDateMinor, WithdrawnToDateMinor);
 
@@ -64,12 +62,13 @@ public sealed record AccountEntryRow(
             AccountEventTypes.SignedAmountMinor(accountId, @event), state.BalanceMinor, @event.OccurredAt,
             (@event as MoneyTransferred)?.TransferId, AccountEventTypes.CounterpartyOf(accountId, @event),
             AccountEventTypes.ReferenceOf(@event), correlationId, actor,
-            JsonSerializer.Serialize(HashChain.DataOf(@event), Json), JsonSerializer.Serialize(state, Json), hash, deposited, withdrawn,
+            JsonSerializer.Serialize(HashChain.DataOf(@event), EntryJson.Default.SortedDictionaryStringObject),
+            JsonSerializer.Serialize(state, EntryJson.Default.Account), hash, deposited, withdrawn,
             state);
     }
 
     public static Account ReadState(string stateJson) =>
-        JsonSerializer.Deserialize<Account>(stateJson, Json) ?? throw new InvalidOperationException("An entry's state is empty.");
+        JsonSerializer.Deserialize(stateJson, EntryJson.Default.Account) ?? throw new InvalidOperationException("An entry's state is empty.");
 
     /// <summary>The values in <see cref="Columns"/> order, nulls as <see cref="DBNull"/>.</summary>
     public object[] Values() =>

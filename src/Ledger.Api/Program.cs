@@ -156,9 +156,10 @@ services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = t
 services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
 services.AddLedgerHealthChecks(kafkaOptions);
-// Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) in Prometheus text format at /metrics.
+// Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) and the runtime's own (System.Runtime: GC heap,
+// working set, thread pool) in Prometheus text format at /metrics.
 services.AddOpenTelemetry().WithMetrics(metrics => metrics
-    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName)
+    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName, "System.Runtime")
     .AddPrometheusExporter());
 services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);

@@ -40,6 +40,37 @@ public sealed class AbandonedClusterTests
         }
     }
 
+    [Fact]
+    public async Task AClusterBeingCreated_IsNeverTakenForAbandoned_ByASweepRunningMeanwhile()
+    {
+        // Readable by the postgres user, which initdb runs as when the tests run as root.
+        var parent = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"ledger-sweep-{Guid.NewGuid():N}")).FullName;
+        using var stop = new CancellationTokenSource();
+        // Another test process starting at the same moment sweeps the same parent, again and again.
+        var sweeper = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                EmbeddedPostgres.DeleteAbandoned(parent, "cluster-", NullLogger.Instance);
+            }
+        });
+        try
+        {
+            using var server = EmbeddedPostgres.Start(new EmbeddedPostgresOptions
+            {
+                DataDirectory = Path.Combine(parent, "cluster-starting"), DeleteOnStop = true, Database = "sweep",
+            }, NullLogger.Instance);
+
+            (await Ledger.Testing.Sql.ScalarAsync<int>(server.ConnectionString, "select 1")).Should().Be(1);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await sweeper;
+            Directory.Delete(parent, recursive: true);
+        }
+    }
+
     private static string Cluster(string parent, string name, int owner)
     {
         var folder = Directory.CreateDirectory(Path.Combine(parent, name)).FullName;

@@ -66,7 +66,7 @@ internal static class CompareBenchmark
             var ledger = await RunLedgerAsync(postgres, kafka.BootstrapServers, settings, cancellation);
             var results = new CompareResults(started, settings.CommandLine, MachineInfo.Read(loadAtStart), versions, Durable: true,
                 settings.Duration.TotalSeconds, settings.Clients, settings.Accounts, CompareSettings.HotAccounts, CompareSettings.HotShare, scale,
-                initialised.TotalSeconds, pgbenchRuns, ledger.Setup, ledger.WarmUp, ledger.Transfers, ledger.RelayLag, ledger.AsOf, ledger.Rebuilds,
+                initialised.TotalSeconds, pgbenchRuns, ledger.Setup, ledger.WarmUp, ledger.Transfers, ledger.RelayLag, ledger.Memory, ledger.AsOf, ledger.Rebuilds,
                 Ratios.Of(pgbenchRuns, ledger.Transfers, ledger.AsOf), ledger.Missing);
             Console.WriteLine(results.ToMarkdown());
             if (settings.OutPath is { } path)
@@ -109,7 +109,7 @@ internal static class CompareBenchmark
     }
 
     private sealed record LedgerResults(SetupResult Setup, TransferRun WarmUp, IReadOnlyList<TransferRun> Transfers, RelayLagResult? RelayLag,
-        IReadOnlyList<AsOfRun> AsOf, IReadOnlyList<RebuildRun> Rebuilds, IReadOnlyList<string> Missing);
+        MemoryCurve? Memory, IReadOnlyList<AsOfRun> AsOf, IReadOnlyList<RebuildRun> Rebuilds, IReadOnlyList<string> Missing);
 
     private static async Task<LedgerResults> RunLedgerAsync(EmbeddedPostgres postgres, string bootstrapServers, CompareSettings settings,
         CancellationToken cancellation)
@@ -150,6 +150,8 @@ internal static class CompareBenchmark
         var missing = new List<string>();
         var relayLag = await Optional(missing, "relay lag", () => MeasureRelayLagAsync(client, admin, postgres, bootstrapServers, load, transfers,
             settings.Duration, cancellation), cancellation);
+        var memory = settings.Memory <= TimeSpan.Zero ? null : await Optional(missing, "memory", () => MeasureMemoryAsync(client, admin, postgres,
+            process.Id, load, transfers, settings.Memory, cancellation), cancellation);
         var asOf = await Optional(missing, "as-of reads", () => MeasureAsOfAsync(client, auditor, admin, postgres, settings.AsOfReads, cancellation),
             cancellation);
         var rebuilds = await Optional(missing, "rebuilds", async () =>
@@ -158,7 +160,7 @@ internal static class CompareBenchmark
             Progress($"rebuilding every projection through the API");
             return await Rebuilds.RunAsync(client, admin, cancellation);
         }, cancellation);
-        return new LedgerResults(setup, warmUp, transfers, relayLag, asOf ?? [], rebuilds ?? [], missing);
+        return new LedgerResults(setup, warmUp, transfers, relayLag, memory, asOf ?? [], rebuilds ?? [], missing);
     }
 
     private static async Task<RelayLagResult> MeasureRelayLagAsync(LedgerClient client, string admin, EmbeddedPostgres postgres,
@@ -179,6 +181,19 @@ internal static class CompareBenchmark
             caughtUp);
         Progress($"  {paced.TransfersPerSecond:F0} transfers/s committed; arrival after decision p50 {result.ArrivedAfterDecision.P50Ms:F1} ms, p99 {result.ArrivedAfterDecision.P99Ms:F1} ms");
         return result;
+    }
+
+    private static async Task<MemoryCurve> MeasureMemoryAsync(LedgerClient client, string admin, EmbeddedPostgres postgres, int processId,
+        TransferLoad load, IReadOnlyList<TransferRun> transfers, TimeSpan duration, CancellationToken cancellation)
+    {
+        var peak = transfers.Where(run => run.Distribution == "uniform").MaxBy(run => run.TransfersPerSecond)
+                   ?? throw new InvalidOperationException("No uniform run to take the peak rate from.");
+        await PrepareAsync(client, admin, postgres, cancellation);
+        Progress($"memory: {duration.TotalMinutes:F0} min at {peak.TransfersPerSecond / 2:F0} transfers/s (half the peak), sampled every {MemoryCurve.Interval.TotalSeconds:F0} s");
+        var curve = await MemoryCurve.MeasureAsync(client, admin, processId, load, peak.TransfersPerSecond / 2,
+            Math.Clamp(2 * peak.Clients, 8, PacedSendersMax), duration, Seed + 200, cancellation);
+        Progress($"  working set {curve.Samples[0].WorkingSetMiB:F0} MiB at the start, {curve.Samples[^1].WorkingSetMiB:F0} MiB at the end; second half {curve.SecondHalfGrowthMiB:+0;-0} MiB");
+        return curve;
     }
 
     private static async Task<IReadOnlyList<AsOfRun>> MeasureAsOfAsync(LedgerClient client, string auditor, string admin, EmbeddedPostgres postgres,

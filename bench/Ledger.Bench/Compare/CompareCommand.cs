@@ -10,6 +10,7 @@ internal sealed record CompareSettings(
     IReadOnlyList<int> Clients,
     int Accounts,
     int AsOfReads,
+    TimeSpan Memory,
     string? OutPath,
     string CommandLine)
 {
@@ -37,7 +38,7 @@ internal static class CompareCommand
         {
             Description = "How long each measured run lasts (each pgbench run, each ledger client count and distribution): 10s, 2m.",
             DefaultValueFactory = _ => TimeSpan.FromSeconds(30),
-            CustomParser = ParseDuration,
+            CustomParser = result => ParseDuration(result, "--duration"),
         };
         var clients = new Option<int[]>("--clients")
         {
@@ -49,16 +50,22 @@ internal static class CompareCommand
         accounts.Validators.Add(result => Within(result, "--accounts", CompareSettings.HotAccounts + 1, AccountsMax));
         var reads = new Option<int>("--reads") { Description = "As-of reads timed on each account.", DefaultValueFactory = _ => 1_000 };
         reads.Validators.Add(result => Within(result, "--reads", 10, ReadsMax));
+        var memory = new Option<TimeSpan>("--memory")
+        {
+            Description = "Also run transfers at half the peak rate this long (10m) and sample the API's memory every 15 s; 0s to skip.",
+            DefaultValueFactory = _ => TimeSpan.Zero,
+            CustomParser = result => result.Tokens is [{ Value: "0" or "0s" }] ? TimeSpan.Zero : ParseDuration(result, "--memory"),
+        };
         var output = new Option<string>("--out") { Description = "Also write every result as JSON to this file." };
         var command = new Command("compare",
             "Start a durable embedded PostgreSQL; run pgbench (tpcb-like) at each client count; start the API (Release) on the same " +
             "server and drive transfers over HTTP at each client count, uniform and hot; then as-of reads, relay lag and " +
-            "rebuild throughput. Prints one Markdown report.")
+            "rebuild throughput, and with --memory the API's memory over a long run. Prints one Markdown report.")
         {
-            duration, clients, accounts, reads, output,
+            duration, clients, accounts, reads, memory, output,
         };
         command.SetAction((parse, cancellation) => CompareBenchmark.RunAsync(new CompareSettings(parse.GetValue(duration),
-            parse.GetRequiredValue(clients), parse.GetValue(accounts), parse.GetValue(reads), parse.GetValue(output),
+            parse.GetRequiredValue(clients), parse.GetValue(accounts), parse.GetValue(reads), parse.GetValue(memory), parse.GetValue(output),
             "dotnet run -c Release --project bench/Ledger.Bench -- " + string.Join(' ', args)), cancellation));
         return command;
     }
@@ -72,7 +79,7 @@ internal static class CompareCommand
         }
     }
 
-    private static TimeSpan ParseDuration(ArgumentResult result)
+    private static TimeSpan ParseDuration(ArgumentResult result, string name)
     {
         var text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
         var (digits, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], TimeSpan.FromMilliseconds(1))
@@ -82,7 +89,7 @@ internal static class CompareCommand
         if (unit == TimeSpan.Zero || !int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var count) ||
             unit * count < TimeSpan.FromSeconds(1) || unit * count > DurationMax)
         {
-            result.AddError($"--duration must be a whole number with a unit (ms, s, m), from 1s to {DurationMax.TotalMinutes:F0}m, not '{text}'.");
+            result.AddError($"{name} must be a whole number with a unit (ms, s, m), from 1s to {DurationMax.TotalMinutes:F0}m, not '{text}'.");
             return TimeSpan.Zero;
         }
 

@@ -52,6 +52,7 @@ internal sealed record CompareResults(
     TransferRun WarmUp,
     IReadOnlyList<TransferRun> Transfers,
     RelayLagResult? RelayLag,
+    MemoryCurve? Memory,
     IReadOnlyList<AsOfRun> AsOf,
     IReadOnlyList<RebuildRun> Rebuilds,
     Ratios Ratios,
@@ -134,6 +135,22 @@ internal sealed record CompareResults(
                 .Append(Format($"produced after the decision p50 {lag.ProducedAfterDecision.P50Ms:F1} ms, p99 {lag.ProducedAfterDecision.P99Ms:F1} ms; "))
                 .Append(Format($"arrived at a consumer p50 {lag.ArrivedAfterDecision.P50Ms:F1} ms, p99 {lag.ArrivedAfterDecision.P99Ms:F1} ms (max {lag.ArrivedAfterDecision.MaxMs:F0} ms); "))
                 .AppendLine(Format($"relay caught up {lag.RelayCaughtUpSeconds:F1} s after the load ended."));
+            text.AppendLine();
+        }
+
+        if (Memory is { } memory)
+        {
+            text.AppendLine(Format($"The API's memory at half the peak uniform rate ({memory.Load.TargetPerSecond:F0} transfers/s asked, {memory.Load.TransfersPerSecond:F0} committed, {memory.Load.Seconds / 60:F1} min, {memory.Load.Committed:N0} transfers); working set (VmRSS) and managed heap after the last collection, every {MemoryCurve.Interval.TotalSeconds:F0} s:"));
+            text.AppendLine();
+            text.AppendLine("| minute | working set MiB | managed heap MiB | transfers committed |");
+            text.AppendLine("|---:|---:|---:|---:|");
+            foreach (var sample in memory.Samples)
+            {
+                text.AppendLine(Format($"| {sample.Seconds / 60:F2} | {sample.WorkingSetMiB:F0} | {sample.HeapMiB:F1} | {sample.Committed:N0} |"));
+            }
+
+            text.AppendLine();
+            text.AppendLine(Format($"Second half of the run: working set {memory.SecondHalfGrowthMiB:+0.0;-0.0} MiB ({memory.SecondHalfGrowthPercent:+0.0;-0.0} %)."));
             text.AppendLine();
         }
 

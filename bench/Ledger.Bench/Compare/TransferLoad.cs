@@ -41,6 +41,11 @@ internal sealed class TransferLoad(LedgerClient api, IReadOnlyList<Guid> account
     private const int DrainBytes = 4_096;
     private const int AmountMinorMax = 100;
 
+    private long _committedSoFar;
+
+    /// <summary>Transfers committed by every run of this load so far; readable while a run goes on.</summary>
+    public long CommittedSoFar => Interlocked.Read(ref _committedSoFar);
+
     public Task<TransferRun> RunClosedLoopAsync(Distribution distribution, int clients, TimeSpan duration, int seed, CancellationToken cancellation) =>
         RunAsync(distribution, clients, duration, seed, pacing: null, cancellation);
 
@@ -140,6 +145,7 @@ internal sealed class TransferLoad(LedgerClient api, IReadOnlyList<Guid> account
                 case CommandOutcome.Committed:
                     result.Committed++;
                     result.Latencies.Add(elapsed);
+                    Interlocked.Increment(ref _committedSoFar);
                     break;
                 case CommandOutcome.Refused:
                     result.Refused++;

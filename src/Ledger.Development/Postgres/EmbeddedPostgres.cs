@@ -101,7 +101,28 @@ public sealed partial class EmbeddedPostgres : IDisposable
         Validate(options);
 
         var binaries = PostgresBinaries.Discover(options.BinDirectory);
-        var dataDirectory = PrepareDataDirectory(Path.GetFullPath(options.DataDirectory), logger);
+        var requested = Path.GetFullPath(options.DataDirectory);
+        // Claimed before the folder exists, unless a live process already owns it: another process's sweep
+        // (DeleteAbandoned) takes a folder without a live owner and without a server, which is what a folder being
+        // initialised looks like, so it must never see this one without its owner.
+        var claimed = !OwnerIsAlive(requested);
+        if (claimed)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(requested.TrimEnd(Path.DirectorySeparatorChar))!);
+            File.WriteAllText(OwnerFile(requested), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        }
+
+        string dataDirectory;
+        try
+        {
+            dataDirectory = PrepareDataDirectory(requested, logger);
+        }
+        catch (Exception) when (claimed)
+        {
+            File.Delete(OwnerFile(requested));
+            throw;
+        }
+
         try
         {
             InitialiseClusterIfMissing(binaries, dataDirectory, logger);
@@ -122,7 +143,7 @@ public sealed partial class EmbeddedPostgres : IDisposable
 
             if (owns)
             {
-                File.WriteAllText(OwnerFile(dataDirectory), Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                File.WriteAllText(OwnerFile(dataDirectory), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
             }
 
             var server = new EmbeddedPostgres(binaries, options, dataDirectory, port.Value, owns, logger);
@@ -134,6 +155,11 @@ public sealed partial class EmbeddedPostgres : IDisposable
         {
             // A throwaway cluster that failed to come up would otherwise leak a folder (and maybe a server) per attempt.
             StopAndDelete(binaries, dataDirectory, deleteFolder: true, logger);
+            if (claimed)
+            {
+                File.Delete(OwnerFile(dataDirectory));
+            }
+
             throw;
         }
     }

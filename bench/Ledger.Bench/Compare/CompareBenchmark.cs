@@ -26,6 +26,7 @@ internal static class CompareBenchmark
     private const string PgBenchDatabase = "pgbench";
     private const int Seed = 7;
     private static readonly TimeSpan WarmUpMax = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan IdleSample = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan RelayCatchUpLimit = TimeSpan.FromMinutes(5);
     private const int PacedSendersMax = 64;
     private const string HostPathVariable = "DOTNET_HOST_PATH";
@@ -62,12 +63,12 @@ internal static class CompareBenchmark
             var versions = new SoftwareVersions(await ScalarAsync(postgres.AdminConnectionString, "show server_version", cancellation),
                 await pgbench.VersionAsync(cancellation), Confluent.Kafka.Library.VersionString, apiConfiguration,
                 Environment.GetEnvironmentVariable(HostPathVariable) ?? "dotnet");
-            var (scale, initialised, pgbenchRuns) = await RunPgBenchAsync(pgbench, postgres.AdminConnectionString, settings, cancellation);
+            var (scale, initialised, pgbenchRuns) = await RunPgBenchAsync(pgbench, postgres, settings, cancellation);
             var ledger = await RunLedgerAsync(postgres, kafka.BootstrapServers, settings, cancellation);
             var results = new CompareResults(started, settings.CommandLine, MachineInfo.Read(loadAtStart), versions, Durable: true,
                 settings.Duration.TotalSeconds, settings.Clients, settings.Accounts, CompareSettings.HotAccounts, CompareSettings.HotShare, scale,
                 initialised.TotalSeconds, pgbenchRuns, ledger.Setup, ledger.WarmUp, ledger.Transfers, ledger.RelayLag, ledger.Memory, ledger.AsOf, ledger.Rebuilds,
-                Ratios.Of(pgbenchRuns, ledger.Transfers, ledger.AsOf), ledger.Missing);
+                Ratios.Of(pgbenchRuns, ledger.Transfers, ledger.AsOf), ledger.Missing, ledger.IdleCpu);
             Console.WriteLine(results.ToMarkdown());
             if (settings.OutPath is { } path)
             {
@@ -87,8 +88,9 @@ internal static class CompareBenchmark
     }
 
     private static async Task<(int Scale, TimeSpan Initialised, IReadOnlyList<PgBenchRun> Runs)> RunPgBenchAsync(PgBench pgbench,
-        string adminConnectionString, CompareSettings settings, CancellationToken cancellation)
+        EmbeddedPostgres postgres, CompareSettings settings, CancellationToken cancellation)
     {
+        var adminConnectionString = postgres.AdminConnectionString;
         var scale = settings.Clients.Max();
         await ExecuteAsync(adminConnectionString, $"create database {PgBenchDatabase}", cancellation);
         Progress($"pgbench -i -s {scale}");
@@ -98,7 +100,9 @@ internal static class CompareBenchmark
         {
             await ExecuteAsync(adminConnectionString, "checkpoint", cancellation);
             Progress($"pgbench -M prepared -c {clients} -j {Math.Min(clients, 2)} -T {settings.Duration.TotalSeconds:F0}");
+            var before = CpuSnapshot.Take(apiProcessId: null, postgres.DataDirectory);
             var run = await pgbench.RunAsync(clients, settings.Duration, cancellation);
+            run = run with { Cpu = CpuSnapshot.Take(apiProcessId: null, postgres.DataDirectory).PerTransactionSince(before, run.Transactions) };
             Progress($"  {run.Tps:F0} TPS, average {run.LatencyAverageMs:F2} ms, p99 {run.Latency.P99Ms:F2} ms");
             runs.Add(run);
         }
@@ -109,7 +113,7 @@ internal static class CompareBenchmark
     }
 
     private sealed record LedgerResults(SetupResult Setup, TransferRun WarmUp, IReadOnlyList<TransferRun> Transfers, RelayLagResult? RelayLag,
-        MemoryCurve? Memory, IReadOnlyList<AsOfRun> AsOf, IReadOnlyList<RebuildRun> Rebuilds, IReadOnlyList<string> Missing);
+        MemoryCurve? Memory, IReadOnlyList<AsOfRun> AsOf, IReadOnlyList<RebuildRun> Rebuilds, IReadOnlyList<string> Missing, CpuPerTransaction IdleCpu);
 
     private static async Task<LedgerResults> RunLedgerAsync(EmbeddedPostgres postgres, string bootstrapServers, CompareSettings settings,
         CancellationToken cancellation)
@@ -141,12 +145,20 @@ internal static class CompareBenchmark
             foreach (var distribution in (Distribution[])[Distribution.Uniform, Distribution.Hot])
             {
                 await PrepareAsync(client, admin, postgres, cancellation);
+                var before = CpuSnapshot.Take(process.Id, postgres.DataDirectory);
                 var run = await load.RunClosedLoopAsync(distribution, clients, settings.Duration, Seed + transfers.Count + 1, cancellation);
+                run = run with { Cpu = CpuSnapshot.Take(process.Id, postgres.DataDirectory).PerTransactionSince(before, run.Committed) };
                 Progress($"{clients} clients, {run.Distribution}: {run.TransfersPerSecond:F0} transfers/s, p50 {run.Latency.P50Ms:F1} ms, p99 {run.Latency.P99Ms:F1} ms, {run.Refused + run.GaveUp} errors, {run.RetriedTransfers} retried");
                 transfers.Add(run);
             }
         }
 
+        // What the processes spend with no load at all once warm (the relay's and the projections' polling, timers): per second.
+        await PrepareAsync(client, admin, postgres, cancellation);
+        var idleBefore = CpuSnapshot.Take(process.Id, postgres.DataDirectory);
+        await Task.Delay(IdleSample, cancellation);
+        var idle = CpuSnapshot.Take(process.Id, postgres.DataDirectory).PerTransactionSince(idleBefore, (long)IdleSample.TotalSeconds);
+        Progress($"idle: API {idle.ApiMs:F1} ms, PostgreSQL {idle.PostgresMs:F1} ms, bench {idle.BenchMs:F1} ms of CPU a second");
         var missing = new List<string>();
         var relayLag = await Optional(missing, "relay lag", () => MeasureRelayLagAsync(client, admin, postgres, bootstrapServers, load, transfers,
             settings.Duration, cancellation), cancellation);
@@ -160,7 +172,7 @@ internal static class CompareBenchmark
             Progress($"rebuilding every projection through the API");
             return await Rebuilds.RunAsync(client, admin, cancellation);
         }, cancellation);
-        return new LedgerResults(setup, warmUp, transfers, relayLag, memory, asOf ?? [], rebuilds ?? [], missing);
+        return new LedgerResults(setup, warmUp, transfers, relayLag, memory, asOf ?? [], rebuilds ?? [], missing, idle);
     }
 
     private static async Task<RelayLagResult> MeasureRelayLagAsync(LedgerClient client, string admin, EmbeddedPostgres postgres,

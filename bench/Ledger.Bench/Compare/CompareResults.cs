@@ -56,7 +56,8 @@ internal sealed record CompareResults(
     IReadOnlyList<AsOfRun> AsOf,
     IReadOnlyList<RebuildRun> Rebuilds,
     Ratios Ratios,
-    IReadOnlyList<string> Missing)
+    IReadOnlyList<string> Missing,
+    CpuPerTransaction IdleCpu)
 {
     public const string SharedCores =
         "The load generators share the machine's cores with the server: pgbench with PostgreSQL, and the bench (HTTP clients, " +
@@ -90,9 +91,33 @@ internal sealed record CompareResults(
         Line($"- hot ÷ uniform: {string.Join("; ", Ratios.HotOverUniform.Select(r => Format($"{ClientsText(r.Clients)}: transfers/s {r.Throughput:F2}, p99 {r.P99:F2}")))}");
         Line($"- as-of({Ratios.AsOfLongOverShort?.LongEvents:N0}) ÷ as-of({Ratios.AsOfLongOverShort?.ShortEvents:N0}): {(Ratios.AsOfLongOverShort is { } asOf ? Format($"p50 {asOf.P50:F2}, p99 {asOf.P99:F2}") : "not measured")}");
         Line();
+        AppendCpu(text);
         AppendErrors(text);
         AppendSideMeasurements(text);
         return text.ToString();
+    }
+
+    /// <summary>Where the time goes: CPU per committed transaction of each process, from /proc, over each whole run.</summary>
+    private void AppendCpu(StringBuilder text)
+    {
+        text.AppendLine("CPU per committed transaction, ms (from /proc over each run; the machine has " + Format($"{Machine.Cores}") + " cores, so at most " +
+                        Format($"{Machine.Cores * 1000:N0}") + " ms of CPU a second):");
+        text.AppendLine();
+        text.AppendLine("| run | API | PostgreSQL | bench (load generator, Kafka; pgbench itself for pgbench runs) | total |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var pg in PgBench.Where(p => p.Cpu is not null))
+        {
+            text.AppendLine(Format($"| pgbench, {ClientsText(pg.Clients)} | - | {pg.Cpu!.PostgresMs:F2} | {pg.Cpu.BenchMs:F2} | {pg.Cpu.TotalMs:F2} |"));
+        }
+
+        foreach (var run in Transfers.Where(t => t.Cpu is not null))
+        {
+            text.AppendLine(Format($"| ledger, {ClientsText(run.Clients)}, {run.Distribution} | {run.Cpu!.ApiMs:F2} | {run.Cpu.PostgresMs:F2} | {run.Cpu.BenchMs:F2} | {run.Cpu.TotalMs:F2} |"));
+        }
+
+        text.AppendLine();
+        text.AppendLine(Format($"With no load (10 s after the transfer runs, once the relay had caught up) the API used {IdleCpu.ApiMs:F1} ms, PostgreSQL {IdleCpu.PostgresMs:F1} ms and the bench {IdleCpu.BenchMs:F1} ms of CPU a second: the polling of the relay, the projections and the Kafka clients, included in the figures above."));
+        text.AppendLine();
     }
 
     private void AppendErrors(StringBuilder text)

@@ -28,11 +28,12 @@ internal sealed record MemoryCurve(TransferRun Load, IReadOnlyList<MemorySample>
     {
         var samples = new List<MemorySample>();
         var started = DateTimeOffset.UtcNow;
+        var committedBefore = load.CommittedSoFar;
         var run = load.RunPacedAsync(perSecond, clients, duration, seed, cancellation);
         while (true)
         {
             samples.Add(new MemorySample((DateTimeOffset.UtcNow - started).TotalSeconds, WorkingSetMiB(processId),
-                await HeapMiBAsync(client, operatorAuthorization, cancellation), load.CommittedSoFar));
+                await HeapMiBAsync(client, operatorAuthorization, cancellation), load.CommittedSoFar - committedBefore));
             if (await Task.WhenAny(run, Task.Delay(Interval, cancellation)) == run)
             {
                 break;

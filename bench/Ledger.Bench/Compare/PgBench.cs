@@ -7,7 +7,7 @@ namespace Ledger.Bench.Compare;
 
 /// <summary>One pgbench run: its own TPS and average latency, and percentiles from its per-transaction log.</summary>
 internal sealed record PgBenchRun(int Clients, int Threads, double Seconds, long Transactions, long Failed, double Tps,
-    double LatencyAverageMs, LatencySummary Latency);
+    double LatencyAverageMs, LatencySummary Latency, CpuPerTransaction? Cpu = null);
 
 /// <summary>
 /// PostgreSQL's pgbench, from the bin folder of the server that runs, against its own database on that server: initialised

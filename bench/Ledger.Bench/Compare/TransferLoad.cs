@@ -26,7 +26,8 @@ internal sealed record TransferRun(
     long Refused,
     long GaveUp,
     IReadOnlyDictionary<string, long> Errors,
-    IReadOnlyDictionary<string, long> Retries);
+    IReadOnlyDictionary<string, long> Retries,
+    CpuPerTransaction? Cpu = null);
 
 /// <summary>
 /// Drives <c>POST /api/v1/transfers</c> from concurrent clients: closed-loop (each client sends its next transfer when the

@@ -3,9 +3,10 @@ using Ledger.EventStore.Projections;
 namespace Ledger.Api.Hosting;
 
 /// <summary>
-/// Runs the async projections (the reports): applies batches while there are events to apply, then polls. A failure is
-/// logged and retried with a growing pause; the position only moves with the batch's own transaction, so nothing is
-/// applied twice or skipped.
+/// Runs the async projections (the reports): applies batches back to back while a batch comes back full (a backlog),
+/// otherwise every <see cref="PollInterval"/>, so that under a steady stream of commands each pass applies what a quarter
+/// of a second brought instead of a transaction per handful of events. A failure is logged and retried with a growing
+/// pause; the position only moves with the batch's own transaction, so nothing is applied twice or skipped.
 /// </summary>
 public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, AsyncProjectionRunner runner, ILogger<AsyncProjectionsService> logger) : BackgroundService
 {
@@ -19,14 +20,14 @@ public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, A
         {
             try
             {
-                var applied = 0;
+                var behind = false;
                 foreach (var projection in catalog.Async)
                 {
-                    applied += await runner.RunOnceAsync(projection, stoppingToken);
+                    behind |= await runner.RunOnceAsync(projection, stoppingToken) == AsyncProjectionRunner.BatchEventsMax;
                 }
 
                 pause = PollInterval;
-                if (applied > 0)
+                if (behind)
                 {
                     continue;
                 }

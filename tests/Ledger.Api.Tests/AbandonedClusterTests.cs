@@ -71,6 +71,47 @@ public sealed class AbandonedClusterTests
         }
     }
 
+    [Fact]
+    public async Task AServerFoundRunningThatStopsBeforeServing_IsStartedAgainInsteadOfFailingTheStart()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"ledger-adopt-{Guid.NewGuid():N}");
+        try
+        {
+            // A cluster that exists and is stopped.
+            EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, Database = "adopt" }, NullLogger.Instance).Dispose();
+
+            // What a starter that was just killed leaves: postmaster.pid names a live process of the postgres user, on a port
+            // where nothing listens, and that process ends a moment later.
+            using var stopping = Process.Start(new ProcessStartInfo("setpriv",
+                ["--reuid=postgres", "--regid=postgres", "--clear-groups", "sleep", "2"]))!;
+            var deadPort = FreeLoopbackPort();
+            File.WriteAllLines(Path.Combine(folder, "postmaster.pid"),
+                [stopping.Id.ToString(CultureInfo.InvariantCulture), folder, "0", deadPort.ToString(CultureInfo.InvariantCulture), "/tmp", "127.0.0.1"]);
+
+            using var server = EmbeddedPostgres.Start(new EmbeddedPostgresOptions { DataDirectory = folder, Database = "adopt", DeleteOnStop = true },
+                NullLogger.Instance);
+
+            server.Port.Should().NotBe(deadPort);
+            (await Ledger.Testing.Sql.ScalarAsync<int>(server.ConnectionString, "select 1")).Should().Be(1);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            File.Delete(folder + ".owner");
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     private static string Cluster(string parent, string name, int owner)
     {
         var folder = Directory.CreateDirectory(Path.Combine(parent, name)).FullName;

@@ -126,19 +126,29 @@ public sealed partial class EmbeddedPostgres : IDisposable
         try
         {
             InitialiseClusterIfMissing(binaries, dataDirectory, logger);
-            var port = ReadPortOfRunningServer(binaries, dataDirectory);
+            int? port;
             var owns = true;
-            if (port is null)
+            while (true)
             {
-                port = FreeLoopbackPort();
-                StartServer(binaries, dataDirectory, port.Value, options, logger);
-            }
-            else
-            {
+                port = ReadPortOfRunningServer(binaries, dataDirectory);
+                if (port is null)
+                {
+                    port = FreeLoopbackPort();
+                    StartServer(binaries, dataDirectory, port.Value, options, logger);
+                    owns = true;
+                    break;
+                }
+
                 // Another live process (a second API, the CLI) started it: share it and leave stopping to that process.
                 // A server whose starter is gone (a crashed run) is adopted and stopped with this process.
                 owns = !OwnerIsAlive(dataDirectory);
                 Log.ReusedRunningServer(logger, dataDirectory, port.Value);
+                // A server found running may still be starting, or already stopping (its starter just ended): wait until
+                // it accepts connections, or, once it is gone, start one of our own.
+                if (WaitUntilAccepting(binaries, dataDirectory, port.Value))
+                {
+                    break;
+                }
             }
 
             if (owns)
@@ -456,6 +466,43 @@ public sealed partial class EmbeddedPostgres : IDisposable
         catch (IOException exception)
         {
             return $"(cannot read it: {exception.Message})";
+        }
+    }
+
+    /// <summary>
+    /// Waits until the server on <paramref name="port"/> accepts a connection (true), or until no server runs in the folder
+    /// any more (false). A server that neither serves nor stops within the command time limit is an error.
+    /// </summary>
+    private static bool WaitUntilAccepting(PostgresBinaries binaries, string dataDirectory, int port)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(BuildConnectionString(port, SuperUser)) { Pooling = false, Timeout = 5 }
+            .ConnectionString;
+        var deadline = DateTime.UtcNow.AddSeconds(CommandTimeoutSeconds);
+        while (true)
+        {
+            try
+            {
+                using var connection = new NpgsqlConnection(connectionString);
+                connection.Open();
+                return true;
+            }
+            catch (Exception exception) when (exception is NpgsqlException { InnerException: System.Net.Sockets.SocketException } or
+                                                  PostgresException { SqlState: PostgresErrorCodes.CannotConnectNow })
+            {
+                if (ReadPortOfRunningServer(binaries, dataDirectory) is null)
+                {
+                    return false;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new PostgresUnavailableException(
+                        $"A PostgreSQL server runs on {dataDirectory} (port {port}) but has not accepted a connection for " +
+                        $"{CommandTimeoutSeconds} s: {exception.Message}", exception);
+                }
+
+                Thread.Sleep(100);
+            }
         }
     }
 

@@ -128,6 +128,12 @@ services.AddScoped<IdempotencyScope>();
 services.AddScoped<CommandCommit>();
 services.AddScoped<NaturalKeyWrite>();
 services.AddScoped<AccountMovement>();
+services.AddScoped<AccountWriter>();
+services.AddSingleton<GroupCommit>();
+services.AddHostedService(provider => provider.GetRequiredService<GroupCommit>());
+services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section)
+    .Validate(GroupCommitOptions.AreValid, "GroupCommit: BatchSizeMax must be 1 to 1000, Writers 1 to 16, QueueLengthMax at least BatchSizeMax.")
+    .ValidateOnStart();
 services.AddSingleton<IdempotencyStore>();
 services.AddSingleton<AuditQueries>();
 services.AddSingleton(provider => new IntegrityVerifier(provider.GetRequiredService<NpgsqlDataSource>(), checkpointSeal,

@@ -27,6 +27,14 @@ public sealed record Actor(string Subject, string Role)
         session.SetHeader(RoleHeader, Role);
     }
 
+    /// <summary>Stamps one event with this actor, where events of several actors share one session (a group commit).</summary>
+    public void StampOn(IEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        e.UserName = Subject;
+        e.SetHeader(RoleHeader, Role);
+    }
+
     /// <summary>The actor recorded on an event, or null for an event appended before actors were recorded.</summary>
     public static Actor? Of(IEvent e)
     {

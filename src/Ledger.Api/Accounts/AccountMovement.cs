@@ -57,31 +57,29 @@ public static class MovementEndpoints
 }
 
 /// <summary>
-/// The write path shared by deposits and withdrawals: lock the account's stream, check the optional expected version,
-/// convert the amount with the account's currency, decide, append and commit in one transaction.
+/// The write path shared by deposits and withdrawals: in the account's group commit, check the optional expected version,
+/// convert the amount with the account's currency, decide and append.
 /// </summary>
-public sealed class AccountMovement(LedgerSessions sessions, CommandCommit commit, TimeProvider clock)
+public sealed class AccountMovement(AccountWriter writer)
 {
-    public async Task<AccountView> ApplyAsync(Guid accountId, decimal amount, long? expectedVersion,
+    public Task<AccountView> ApplyAsync(Guid accountId, decimal amount, long? expectedVersion,
         Func<Account, long, DateTimeOffset, IAccountEvent> decide, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decide);
-        await using var session = sessions.OpenWriteSession();
-        // The row lock serialises writers of this account, so the decision below sees every committed event.
-        var stream = await session.Events.FetchForExclusiveWriting<Account>(accountId, cancellationToken);
-        var account = stream.Aggregate
-                      ?? throw ProblemException.AccountNotFound(accountId);
-        if (expectedVersion is { } expected && expected != account.Version)
-        {
-            throw new ProblemException(Problems.VersionMismatch,
-                $"Account {accountId} is at version {account.Version}, not {expected} as given in If-Match.");
-        }
+        return writer.RunAsync<AccountView>([accountId], receiptId: null, (book, now) =>
+            {
+                // The batch holds the account's lock, so this state includes every committed event (ADR-003, ADR-018).
+                var account = book.Find(accountId) ?? throw ProblemException.AccountNotFound(accountId);
+                if (expectedVersion is { } expected && expected != account.Version)
+                {
+                    throw new ProblemException(Problems.VersionMismatch,
+                        $"Account {accountId} is at version {account.Version}, not {expected} as given in If-Match.");
+                }
 
-        var amountMinor = Rules.ToMinor(amount, Currency.Find(account.Currency), "amount");
-        var @event = decide(account, amountMinor, clock.GetUtcNow());
-        stream.AppendOne(@event);
-        var view = AccountView.From(AccountDecider.Evolve(account, @event));
-        await commit.SaveAsync(session, view, cancellationToken);
-        return view;
+                var amountMinor = Rules.ToMinor(amount, Currency.Find(account.Currency), "amount");
+                var @event = decide(account, amountMinor, now);
+                return new AppendDecision([(accountId, @event)], Receipt: null, AccountView.From(AccountDecider.Evolve(account, @event)));
+            },
+            cancellationToken);
     }
 }

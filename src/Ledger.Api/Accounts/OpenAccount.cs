@@ -36,7 +36,8 @@ public static class OpenAccountEndpoint
         }
     }
 
-    public sealed class Handler(NaturalKeyWrite once, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, AccountView>
+    public sealed class Handler(NaturalKeyWrite once, LedgerSessions sessions, CommandCommit commit, TimeProvider clock)
+        : ICommandHandler<Command, AccountView>
     {
         public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -48,8 +49,15 @@ public static class OpenAccountEndpoint
                 clock.GetUtcNow());
             return await once.RunAsync(
                 (session, token) => FirstAsync(session, open, token),
-                async (session, token) =>
+                async token =>
                 {
+                    // Opening starts a new stream: no lock to take, the stream's primary key refuses a second one (ADR-003).
+                    await using var session = sessions.OpenWriteSession();
+                    if (await FirstAsync(session, open, token) is { } first)
+                    {
+                        return await commit.ReplayAsync(first, token);
+                    }
+
                     var created = AccountDecider.Decide(open);
                     session.Events.StartStream<Account>(created.AccountId, created);
                     var view = AccountView.From(AccountDecider.Evolve(null, created));

@@ -15,6 +15,12 @@ public sealed class CommandOptions
     /// </summary>
     public TimeSpan TimeLimit { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The answer to a command abandoned at its deadline, before it could commit.</summary>
+    public static ProblemException TimeLimitExceeded(TimeSpan limit, Exception cause) =>
+        new(Problems.Busy,
+            $"The command did not finish within its time limit of {limit.TotalSeconds:0.###} s (an account involved is held " +
+            "by other work) and was abandoned; retry shortly.", cause);
+
     public static bool FitsTheLease(CommandOptions commands, IdempotencyOptions idempotency)
     {
         ArgumentNullException.ThrowIfNull(commands);
@@ -49,9 +55,7 @@ public sealed class TimeLimitBehavior<TMessage, TResponse>(IOptions<CommandOptio
         catch (Exception exception) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested &&
                                           exception is not (ProblemException or Rejection or ValidationException))
         {
-            throw new ProblemException(Problems.Busy,
-                $"The command did not finish within its time limit of {limit.TotalSeconds:0.###} s (an account involved is held " +
-                "by other work) and was abandoned; retry shortly.", exception);
+            throw CommandOptions.TimeLimitExceeded(limit, exception);
         }
     }
 }

@@ -63,15 +63,26 @@ public sealed class CommandCommit(IdempotencyScope scope, IdempotencyStore store
             if (!await IdempotencyStore.CompleteAsync(session.Connection!, key, scope.Token, Describe(command, response), cancellationToken))
             {
                 // Disposing the session rolls the events back.
-                throw new ProblemException(Problems.IdempotencyKeyInFlight,
-                    $"This request outlived its lease on Idempotency-Key '{key}' and a retry took the key over, so this attempt " +
-                    "had no effect. Retry with the same key to get the answer of the attempt that holds it.");
+                throw LostLease(key);
             }
         }
 
         await session.SaveChangesAsync(cancellationToken);
         scope.Completed = true;
     }
+
+    /// <summary>The answer to a request whose lease on its key ran out and was taken over: its work is rolled back (ADR-009).</summary>
+    public static ProblemException LostLease(string key) =>
+        new(Problems.IdempotencyKeyInFlight,
+            $"This request outlived its lease on Idempotency-Key '{key}' and a retry took the key over, so this attempt " +
+            "had no effect. Retry with the same key to get the answer of the attempt that holds it.");
+
+    /// <summary>The request's key, token and answer, for a group commit to store with the command's events; null without a key.</summary>
+    public IdempotentAnswer? Answer() =>
+        scope is { Key: { } key, Command: { } command } ? new IdempotentAnswer(key, scope.Token, response => Describe(command, response)) : null;
+
+    /// <summary>The command's events and its answer committed together (see <see cref="GroupCommit"/>).</summary>
+    public void Committed() => scope.Completed = true;
 
     /// <summary>
     /// Stores the answer of a command that wrote nothing because its id had been used with the same content. A request
@@ -196,6 +207,36 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
         command.Parameters.Add(new() { Value = response.Body });
         command.Parameters.Add(new() { Value = response.Location ?? (object)DBNull.Value });
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>
+    /// Stores the responses of several requests in the connection's transaction, in one statement, as
+    /// <see cref="CompleteAsync(NpgsqlConnection, string, Guid, StoredResponse, CancellationToken)"/> stores one; returns the
+    /// keys whose requests still held them, which are the ones completed.
+    /// </summary>
+    public static async Task<HashSet<string>> CompleteAllAsync(NpgsqlConnection connection,
+        IReadOnlyList<(IdempotentAnswer Answer, StoredResponse Response)> answers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        ArgumentNullException.ThrowIfNull(answers);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            $"update {Table} t set completed_at = now(), response_status = a.status, response_body = a.body, response_location = a.location " +
+            "from unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[]) as a(key, token, status, body, location) " +
+            "where t.key = a.key and t.lease_token = a.token and t.completed_at is null returning t.key";
+        command.Parameters.Add(new() { Value = answers.Select(answer => answer.Answer.Key).ToArray() });
+        command.Parameters.Add(new() { Value = answers.Select(answer => answer.Answer.Token).ToArray() });
+        command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Status).ToArray() });
+        command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Body).ToArray() });
+        command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Location).ToArray() });
+        var completed = new HashSet<string>(answers.Count, StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            completed.Add(reader.GetString(0));
+        }
+
+        return completed;
     }
 
     /// <summary>

@@ -6,16 +6,16 @@ namespace Ledger.Api.Infrastructure;
 
 /// <summary>
 /// Runs a command whose id the client may choose (an account id, a transfer id): the id is an idempotency key that never
-/// expires, kept by the event store itself. The command's first answer is looked up by id; the same content gets it again,
-/// other content is a conflict (<c>findFirst</c> throws the command's own problem). A concurrent request with the same id
-/// that commits first makes this one's write fail on the store's uniqueness; that failure is answered by looking the id up
-/// again, exactly as if this request had come second, never by running the write again (ADR-004).
+/// expires, kept by the event store itself. The write looks the id up first and answers a repeat itself; a concurrent
+/// request with the same id that commits first makes this one's write fail on the store's uniqueness. That failure is
+/// answered by looking the id up again (<c>findFirst</c>, which throws the command's own problem for other content),
+/// exactly as if this request had come second, never by running the write again (ADR-004).
 /// </summary>
 public sealed class NaturalKeyWrite(LedgerSessions sessions, CommandCommit commit)
 {
     public async Task<TView> RunAsync<TView>(
         Func<IQuerySession, CancellationToken, Task<TView?>> findFirst,
-        Func<IDocumentSession, CancellationToken, Task<TView>> write,
+        Func<CancellationToken, Task<TView>> write,
         CancellationToken cancellationToken)
         where TView : class
     {
@@ -23,10 +23,7 @@ public sealed class NaturalKeyWrite(LedgerSessions sessions, CommandCommit commi
         ArgumentNullException.ThrowIfNull(write);
         try
         {
-            await using var session = sessions.OpenWriteSession();
-            return await findFirst(session, cancellationToken) is { } first
-                ? await commit.ReplayAsync(first, cancellationToken)
-                : await write(session, cancellationToken);
+            return await write(cancellationToken);
         }
         catch (Exception exception) when (IsDuplicate(exception))
         {

@@ -37,15 +37,24 @@ public sealed class LedgerSessions(IDocumentStore store, RequestContext context,
 {
     public IDocumentSession OpenWriteSession()
     {
-        var actor = http.HttpContext is { } current ? RequestContext.ActorOf(current.User) : null;
-        Ledger.Domain.Invariant.Assert(actor is not null, "A command runs only for an authenticated caller with a subject.");
         var session = store.LightweightSession();
         session.CorrelationId = context.CorrelationId;
-        actor!.StampOn(session);
+        Actor().StampOn(session);
         return session;
     }
 
     public IQuerySession OpenReadSession() => store.QuerySession();
+
+    /// <summary>The request's correlation id, recorded on every event it appends.</summary>
+    public string? CorrelationId => context.CorrelationId;
+
+    /// <summary>The authenticated caller, recorded on every event it appends.</summary>
+    public Actor Actor()
+    {
+        var actor = http.HttpContext is { } current ? RequestContext.ActorOf(current.User) : null;
+        Ledger.Domain.Invariant.Assert(actor is not null, "A command runs only for an authenticated caller with a subject.");
+        return actor!;
+    }
 }
 
 public static class CorrelationMiddleware

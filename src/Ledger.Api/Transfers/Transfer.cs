@@ -47,7 +47,7 @@ public static class TransferEndpoint
         }
     }
 
-    public sealed class Handler(NaturalKeyWrite once, CommandCommit commit, TimeProvider clock) : ICommandHandler<Command, TransferView>
+    public sealed class Handler(NaturalKeyWrite once, AccountWriter writer) : ICommandHandler<Command, TransferView>
     {
         public async ValueTask<TransferView> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -61,37 +61,33 @@ public static class TransferEndpoint
 
             var transferId = command.TransferId ?? Guid.CreateVersion7();
             return await once.RunAsync(
-                async (session, token) => command.TransferId is not null && await session.LoadAsync<TransferReceipt>(transferId, token) is { } first
-                    ? Replay(first, command)
-                    : null,
-                (session, token) => TransferAsync(session, transferId, command, token),
+                async (session, token) => await session.LoadAsync<TransferReceipt>(transferId, token) is { } first ? Replay(first, command) : null,
+                token => writer.RunAsync<TransferView>([fromId, toId], command.TransferId is null ? null : transferId,
+                    (book, now) => Decide(book, transferId, command, now), token),
                 cancellationToken);
         }
 
-        private async Task<TransferView> TransferAsync(IDocumentSession session, Guid transferId, Command command, CancellationToken cancellationToken)
+        /// <summary>
+        /// The transfer on both accounts as the batch has them (both locked), or the first answer of its transfer id. The
+        /// receipt's id is the transfer id: a transfer with the same id committed meanwhile elsewhere fails the insert,
+        /// whatever its accounts.
+        /// </summary>
+        private static AccountDecision Decide(AccountBook book, Guid transferId, Command command, DateTimeOffset now)
         {
-            var (fromId, toId) = (command.FromAccountId!.Value, command.ToAccountId!.Value);
-            // Locks are always taken in ascending id order, so two opposite transfers cannot deadlock.
-            var (firstId, secondId) = fromId.CompareTo(toId) < 0 ? (fromId, toId) : (toId, fromId);
-            var first = await session.Events.FetchForExclusiveWriting<Account>(firstId, cancellationToken);
-            var second = await session.Events.FetchForExclusiveWriting<Account>(secondId, cancellationToken);
-            var (fromStream, toStream) = firstId == fromId ? (first, second) : (second, first);
+            if (command.TransferId is not null && book.FindReceipt(transferId) is { } first)
+            {
+                return new RepeatDecision(Replay(first, command));
+            }
 
-            var from = fromStream.Aggregate ?? throw ProblemException.AccountNotFound(fromId);
-            var to = toStream.Aggregate ?? throw ProblemException.AccountNotFound(toId);
+            var (fromId, toId) = (command.FromAccountId!.Value, command.ToAccountId!.Value);
+            var from = book.Find(fromId) ?? throw ProblemException.AccountNotFound(fromId);
+            var to = book.Find(toId) ?? throw ProblemException.AccountNotFound(toId);
             var amountMinor = Rules.ToMinor(command.Amount.Validated(), Currency.Find(from.Currency), "amount");
-            var transferred = AccountDecider.Decide(
-                new Transfer(transferId, fromId, toId, amountMinor, command.Reference, clock.GetUtcNow()), from, to);
-            fromStream.AppendOne(transferred);
-            toStream.AppendOne(transferred);
-            // The receipt's id is the transfer id: a concurrent transfer with the same id fails here, whatever its accounts.
+            var transferred = AccountDecider.Decide(new Transfer(transferId, fromId, toId, amountMinor, command.Reference, now), from, to);
             var receipt = new TransferReceipt(transferId, fromId, toId, amountMinor, transferred.Currency, transferred.Reference,
                 AccountDecider.Evolve(from, transferred).BalanceMinor, AccountDecider.Evolve(to, transferred).BalanceMinor,
                 transferred.OccurredAt);
-            session.Insert(receipt);
-            var view = TransferView.From(receipt);
-            await commit.SaveAsync(session, view, cancellationToken);
-            return view;
+            return new AppendDecision([(fromId, transferred), (toId, transferred)], receipt, TransferView.From(receipt));
         }
 
         /// <summary>

@@ -51,6 +51,13 @@ public static class MartenTables
     public const string SelectFirstExistingStream = $"select id from {Streams} where id = any(@ids) limit 1";
 
     /// <summary>
+    /// Locks the streams <c>@ids</c> for the transaction, in ascending id order (the rows are locked as the sort yields them), as
+    /// Marten's exclusive fetch locks one stream: every writer of the ledger takes stream locks in that order, so writers never
+    /// deadlock (ADR-003, ADR-018).
+    /// </summary>
+    public const string LockStreams = $"select id from {Streams} where id = any(@ids) order by id for update";
+
+    /// <summary>
     /// Stops appends of account events and lets readers go on: every append locks its stream's row in this table (or
     /// inserts it) before anything else (the rebuild switch's first lock, ADR-007).
     /// </summary>

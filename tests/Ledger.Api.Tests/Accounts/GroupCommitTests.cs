@@ -1,0 +1,206 @@
+using System.Net;
+using Ledger.Api.Infrastructure;
+using Ledger.Api.Tests.Infrastructure;
+using Ledger.Contracts;
+using Ledger.EventStore.MartenStorage;
+using Ledger.EventStore.Transfers;
+using Ledger.Testing;
+using Marten;
+using Marten.Services;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Ledger.Api.Tests.Accounts;
+
+/// <summary>
+/// Commands on existing accounts commit in groups (ADR-018): those waiting while a transaction runs go into the next one
+/// together, each with its own outcome and its own caller on its events. These tests stop every append of their database to
+/// make commands wait, so they get a database and an API of their own, with one writer so that the waiting is exact.
+/// </summary>
+public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture<GroupCommitFixture>
+{
+    private const string CorrelationHeader = "X-Correlation-Id";
+
+    [Fact]
+    public async Task CommandsWaitingTogether_CommitInOneTransaction_EachWithItsOwnOutcomeAndCaller()
+    {
+        var setup = fixture.TellerAs("setup");
+        var a = await setup.OpenFundedAccountAsync("50.00");
+        var b = await setup.OpenFundedAccountAsync("100.00");
+        var c = await setup.OpenAccountAsync();
+        var head = await fixture.HeadAsync();
+
+        Task<HttpResponseMessage> blocker, firstWithdrawal, secondWithdrawal, transfer;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = fixture.TellerAs("teller-0").DepositRawAsync(c, """{ "amount": "1.00" }""", (CorrelationHeader, "blocker"));
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            // Of two withdrawals of 30.00 from 50.00, whichever the batch decides second finds 20.00: it fails alone.
+            firstWithdrawal = fixture.TellerAs("teller-1").WithdrawRawAsync(a, """{ "amount": "30.00" }""", (CorrelationHeader, "withdrawal-1"));
+            secondWithdrawal = fixture.TellerAs("teller-2").WithdrawRawAsync(a, """{ "amount": "30.00" }""", (CorrelationHeader, "withdrawal-2"));
+            transfer = fixture.TellerAs("teller-3").PostJsonAsync(Teller.TransfersPath,
+                Teller.Json(new { fromAccountId = b, toAccountId = c, amount = "10.00" }), (CorrelationHeader, "transfer"));
+            await fixture.WaitForWaitingCommandsAsync(3);
+        }
+
+        using (var response = await blocker)
+        {
+            await Teller.Expect(response, HttpStatusCode.OK);
+        }
+
+        using var first = await firstWithdrawal;
+        using var second = await secondWithdrawal;
+        var (winner, loser, winnerCorrelation) = first.StatusCode == HttpStatusCode.OK
+            ? (first, second, "withdrawal-1=teller-1")
+            : (second, first, "withdrawal-2=teller-2");
+        (await Teller.Expect(winner, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(20.00m);
+        await Teller.ExpectProblem(loser, HttpStatusCode.UnprocessableEntity, ProblemTypes.InsufficientFunds);
+        using (var response = await transfer)
+        {
+            (await Teller.Expect(response, HttpStatusCode.Created)).GetProperty("toBalance").GetDecimal().Should().Be(11.00m);
+        }
+
+        (await setup.BalanceAsync(a)).Should().Be(20.00m);
+        (await setup.BalanceAsync(b)).Should().Be(90.00m);
+        (await setup.BalanceAsync(c)).Should().Be(11.00m);
+
+        // The blocker's transaction, then one for the three waiting commands; every event names its own request and caller.
+        (await Sql.ScalarAsync<long>(fixture.Api.ConnectionString,
+            $"select count(*) from {MartenTables.Events} where seq_id > $1", head)).Should().Be(4);
+        (await Sql.ScalarAsync<long>(fixture.Api.ConnectionString,
+            $"select count(distinct xmin::text) from {MartenTables.Events} where seq_id > $1", head)).Should().Be(2);
+        (await Sql.ScalarAsync<string>(fixture.Api.ConnectionString,
+                $"select string_agg(correlation_id || '=' || user_name || '=' || (headers ->> 'actorRole'), ',' order by correlation_id, stream_id) " +
+                $"from {MartenTables.Events} where seq_id > $1", head))
+            .Should().Be(string.Join(',',
+                new[] { "blocker=teller-0=teller", "transfer=teller-3=teller", "transfer=teller-3=teller", $"{winnerCorrelation}=teller" }));
+    }
+
+    [Fact]
+    public async Task ATransferIdBookedElsewhereWhileItsBatchWrites_FailsThatTransferAlone_AndTheRestOfTheBatchCommits()
+    {
+        var teller = fixture.TellerAs("teller-1");
+        var a = await teller.OpenAccountAsync();
+        var b = await teller.OpenFundedAccountAsync("100.00");
+        var c = await teller.OpenAccountAsync();
+        var transferId = Guid.NewGuid();
+
+        // Another node books the same transfer id between other accounts; its transaction is still open.
+        await using var elsewhere = await fixture.BookUncommittedAsync(new TransferReceipt(transferId, Guid.NewGuid(), Guid.NewGuid(), 100, "EUR",
+            null, 0, 100, DateTimeOffset.UtcNow));
+
+        Task<HttpResponseMessage> blocker, deposit, duplicate, withdrawal;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(a, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            deposit = teller.DepositRawAsync(c, """{ "amount": "5.00" }""");
+            duplicate = teller.TransferRawAsync(new { transferId, fromAccountId = b, toAccountId = c, amount = "10.00" });
+            withdrawal = teller.WithdrawRawAsync(b, """{ "amount": "1.00" }""");
+            await fixture.WaitForWaitingCommandsAsync(3);
+        }
+
+        using (var response = await blocker)
+        {
+            await Teller.Expect(response, HttpStatusCode.OK);
+        }
+
+        // The batch of three now waits on the other node's receipt; that node commits, and the batch's insert fails.
+        await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+        await elsewhere.CommitAsync();
+
+        using (var response = await duplicate)
+        {
+            await Teller.ExpectProblem(response, HttpStatusCode.Conflict, ProblemTypes.TransferAlreadyExists);
+        }
+
+        using (var response = await deposit)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(5.00m);
+        }
+
+        using (var response = await withdrawal)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(99.00m);
+        }
+
+        (await teller.StateAsync(b)).Should().Be(("99.00", 3L));
+        (await teller.StateAsync(c)).Should().Be(("5.00", 2L));
+    }
+}
+
+public sealed class GroupCommitFixture : IDisposable
+{
+    public GroupCommitFixture()
+    {
+        OneWriter = Api.WithWebHostBuilder(builder => builder
+            .UseSetting("Projections:RunAsync", "false")
+            .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.Writers)}", "1"));
+    }
+
+    public LedgerApiFactory Api { get; } = new();
+
+    public WebApplicationFactory<Program> OneWriter { get; }
+
+    public void Dispose()
+    {
+        OneWriter.Dispose();
+        Api.Dispose();
+    }
+
+    public Teller TellerAs(string subject)
+    {
+        var teller = new Teller(OneWriter.CreateClient());
+        teller.Http.As(Roles.Teller, subject);
+        return teller;
+    }
+
+    public Task<long> HeadAsync() => Sql.ScalarAsync<long>(Api.ConnectionString, $"select {MartenTables.HeadSql}");
+
+    /// <summary>Waits until the API has this many commands queued for its writer.</summary>
+    public Task WaitForWaitingCommandsAsync(int count)
+    {
+        var group = OneWriter.Services.GetRequiredService<GroupCommit>();
+        return Eventually.HoldsAsync(() => Task.FromResult(group.Waiting >= count), $"{count} commands waiting for the writer");
+    }
+
+    /// <summary>Stops every append of the database, as a projection switch does, until disposed.</summary>
+    public async Task<IAsyncDisposable> StopAppendsAsync()
+    {
+        var connection = new NpgsqlConnection(Api.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using var stop = new NpgsqlCommand(MartenTables.StopAppends, connection, transaction);
+        await stop.ExecuteNonQueryAsync();
+        return connection;
+    }
+
+    /// <summary>Inserts the receipt through Marten in a transaction of its own, left open: commit it, or dispose to roll back.</summary>
+    public async Task<OpenTransaction> BookUncommittedAsync(TransferReceipt receipt)
+    {
+        var connection = new NpgsqlConnection(Api.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        var store = OneWriter.Services.GetRequiredService<IDocumentStore>();
+        await using (var session = store.LightweightSession(SessionOptions.ForTransaction(transaction)))
+        {
+            session.Insert(receipt);
+            await session.SaveChangesAsync();
+        }
+
+        return new OpenTransaction(connection, transaction);
+    }
+
+    public sealed class OpenTransaction(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public Task CommitAsync() => transaction.CommitAsync();
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}

@@ -129,6 +129,70 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
         (await teller.StateAsync(b)).Should().Be(("99.00", 3L));
         (await teller.StateAsync(c)).Should().Be(("5.00", 2L));
     }
+
+    [Fact]
+    public async Task ABatchWaitingPastTheTimeLimit_AnswersItsCommandsBusy_AndCommitsNothing()
+    {
+        var teller = fixture.TellerAs("teller-1", fixture.TimeLimited);
+        var a = await teller.OpenFundedAccountAsync("10.00");
+        var head = await fixture.HeadAsync();
+
+        Task<HttpResponseMessage> blocker, waiting;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(a, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            waiting = teller.WithdrawRawAsync(a, """{ "amount": "2.00" }""");
+            // The blocker's batch gives up its lock wait at the limit; the next batch, with the withdrawal, too.
+            using (var response = await blocker)
+            {
+                await Teller.ExpectProblem(response, HttpStatusCode.ServiceUnavailable, "/problems/busy");
+            }
+
+            using (var response = await waiting)
+            {
+                await Teller.ExpectProblem(response, HttpStatusCode.ServiceUnavailable, "/problems/busy");
+            }
+        }
+
+        // With appends free again, a new command commits at once, and nothing of the two abandoned batches ever does.
+        (await teller.WithdrawAsync(a, "3.00")).GetProperty("balance").GetDecimal().Should().Be(7.00m);
+        (await teller.StateAsync(a)).Should().Be(("7.00", 3L));
+        (await Sql.ScalarAsync<long>(fixture.Api.ConnectionString, $"select count(*) from {MartenTables.Events} where seq_id > $1", head))
+            .Should().Be(1);
+    }
+
+    [Fact]
+    public async Task ACommandGivenUpBeforeAWriterTookIt_NeverRuns()
+    {
+        var teller = fixture.TellerAs("teller-1");
+        var a = await teller.OpenFundedAccountAsync("10.00");
+
+        Task<HttpResponseMessage> blocker;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(a, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            using var giveUp = new CancellationTokenSource();
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"{Teller.AccountsPath}/{a}/withdrawals", UriKind.Relative))
+            {
+                Content = new StringContent("""{ "amount": "2.00" }""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            var withdrawal = teller.Http.SendAsync(request, giveUp.Token);
+            await fixture.WaitForWaitingCommandsAsync(1);
+            await giveUp.CancelAsync();
+            await FluentActions.Awaiting(() => withdrawal).Should().ThrowAsync<OperationCanceledException>();
+        }
+
+        using (var response = await blocker)
+        {
+            await Teller.Expect(response, HttpStatusCode.OK);
+        }
+
+        // The writer reaches the given-up withdrawal after the blocker's batch, and leaves it: only the deposits ever commit.
+        (await teller.DepositAsync(a, "5.00")).GetProperty("balance").GetDecimal().Should().Be(16.00m);
+        (await teller.StateAsync(a)).Should().Be(("16.00", 4L));
+    }
 }
 
 public sealed class GroupCommitFixture : IDisposable
@@ -138,21 +202,26 @@ public sealed class GroupCommitFixture : IDisposable
         OneWriter = Api.WithWebHostBuilder(builder => builder
             .UseSetting("Projections:RunAsync", "false")
             .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.Writers)}", "1"));
+        TimeLimited = OneWriter.WithWebHostBuilder(builder => builder.UseSetting("Commands:TimeLimit", "00:00:01"));
     }
 
     public LedgerApiFactory Api { get; } = new();
 
     public WebApplicationFactory<Program> OneWriter { get; }
 
+    /// <summary>One writer, and commands abandoned after one second.</summary>
+    public WebApplicationFactory<Program> TimeLimited { get; }
+
     public void Dispose()
     {
+        TimeLimited.Dispose();
         OneWriter.Dispose();
         Api.Dispose();
     }
 
-    public Teller TellerAs(string subject)
+    public Teller TellerAs(string subject, WebApplicationFactory<Program>? host = null)
     {
-        var teller = new Teller(OneWriter.CreateClient());
+        var teller = new Teller((host ?? OneWriter).CreateClient());
         teller.Http.As(Roles.Teller, subject);
         return teller;
     }

@@ -140,6 +140,8 @@ public sealed class GroupCommit(
     private readonly Channel<AccountCommand> _queue = Channel.CreateBounded<AccountCommand>(
         new BoundedChannelOptions(options.Value.QueueLengthMax) { FullMode = BoundedChannelFullMode.Wait });
 
+    private volatile bool _stopping;
+
     /// <summary>Commands waiting for a writer (not yet in a batch).</summary>
     public int Waiting => _queue.Reader.Count;
 
@@ -149,7 +151,9 @@ public sealed class GroupCommit(
         ArgumentNullException.ThrowIfNull(command);
         if (!_queue.Writer.TryWrite(command))
         {
-            throw new ProblemException(Problems.Busy, "The ledger has too many commands waiting to be written; retry shortly.");
+            throw _stopping
+                ? Stopping()
+                : new ProblemException(Problems.Busy, "The ledger has too many commands waiting to be written; retry shortly.");
         }
 
         await using var registration = cancellationToken.Register(static (state, token) => ((AccountCommand)state!).TryAbandon(token), command);
@@ -164,17 +168,20 @@ public sealed class GroupCommit(
         }
         finally
         {
+            _stopping = true;
             _queue.Writer.TryComplete();
-            var stopping = new ProblemException(Problems.Busy, "The ledger is stopping; the command was not run. Retry on another node or shortly.");
             while (_queue.Reader.TryRead(out var command))
             {
                 if (command.TryTake())
                 {
-                    command.Outcome.TrySetException(stopping);
+                    command.Outcome.TrySetException(Stopping());
                 }
             }
         }
     }
+
+    private static ProblemException Stopping() =>
+        new(Problems.Busy, "The ledger is stopping; the command was not run. Retry on another node or shortly.");
 
     private async Task WriteAsync(CancellationToken stoppingToken)
     {

@@ -321,16 +321,19 @@ public sealed class GroupCommit(
                 }
 
                 Append(session, batch, decisions, appends, versions);
-                // Not cancelled from here on: once the commit may have been sent, its outcome is waited for.
                 committing = true;
-                await session.SaveChangesAsync(CancellationToken.None);
+                await session.SaveChangesAsync(token);
             }
 
             Publish(batch, decisions, rejections);
             return [];
         }
-        catch (Exception failure) when (deadline.IsCancellationRequested && !committing && failure is not ProblemException)
+        catch (Exception failure) when (deadline.IsCancellationRequested && failure is not ProblemException &&
+                                        (!committing || ExceptionChain.HasSqlState(failure, PostgresErrorCodes.QueryCanceled)))
         {
+            // Before the commit, or PostgreSQL itself reports the statement cancelled: the transaction cannot have committed.
+            // A deadline that fires during the commit without that report leaves the outcome unknown: it is every command's
+            // answer as it is (see CommitAsync), never "nothing changed".
             throw CommandOptions.TimeLimitExceeded(limit, failure);
         }
     }

@@ -1,8 +1,11 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Ledger.Api.Infrastructure;
 using Ledger.Api.Tests.Relay;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -19,9 +22,25 @@ public sealed class TombstonesFixture : IDisposable
     public TombstonesFixture()
     {
         Host = new RelayHost(_kafka.Kafka.BootstrapServers, PostgresServer.CreateDatabase(), relayEnabled: true);
+        TimeLimited = Host.WithWebHostBuilder(builder => builder
+            .UseSetting("Kafka:RelayEnabled", "false")
+            .UseSetting("Projections:RunAsync", "false")
+            .UseSetting("Commands:TimeLimit", "00:00:01"));
     }
 
     public RelayHost Host { get; }
+
+    /// <summary>A second API on the same database, without relay or report projections, whose commands give up after 1 s.</summary>
+    public WebApplicationFactory<Program> TimeLimited { get; }
+
+    public Teller TimeLimitedTeller => new(TimeLimited.CreateClient());
+
+    /// <summary>Waits until the API has this many commands queued for a group commit writer (ADR-018).</summary>
+    public Task WaitForWaitingCommandsAsync(int count)
+    {
+        var group = Host.Services.GetRequiredService<GroupCommit>();
+        return Eventually.HoldsAsync(() => Task.FromResult(group.Waiting >= count), $"{count} commands waiting for a writer");
+    }
 
     public Teller Teller => Host.Teller;
 
@@ -31,6 +50,7 @@ public sealed class TombstonesFixture : IDisposable
 
     public void Dispose()
     {
+        TimeLimited.Dispose();
         Host.Dispose();
         _kafka.Dispose();
     }

@@ -91,7 +91,7 @@ services.AddMarten(provider =>
     .UseLightweightSessions()
     .ApplySchemaOrCheckIt(services, infrastructure.ApplySchemaOnStart)
     .AddRelay(services, kafka, kafkaOptions);
-services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+services.AddSingleton(_ => NpgsqlDataSource.Create(LedgerStore.Tuned(connectionString)));
 services.AddSingleton(TimeProvider.System);
 services.AddSingleton<UnavailableLog>();
 if (embedded is not null)

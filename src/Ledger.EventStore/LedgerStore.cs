@@ -24,11 +24,39 @@ public static class LedgerStore
         [typeof(MoneyTransferred)] = "money_transferred",
     };
 
+    /// <summary>Statements Npgsql keeps prepared per connection (its <c>Max Auto Prepare</c>), unless the connection string says otherwise.</summary>
+    public const int AutoPreparedStatementsMax = 64;
+
+    /// <summary>
+    /// The connection string the ledger connects with: the one given, plus automatic preparation, so that PostgreSQL parses
+    /// and plans each of Marten's append statements once per connection instead of on every command (a statement is
+    /// prepared on its second use). Measured on the reference machine: about a third less PostgreSQL CPU per transfer
+    /// (docs/benchmarks.md). A connection string that sets <c>Max Auto Prepare</c> or <c>Auto Prepare Min Usages</c> keeps
+    /// its own values (0 turns preparation off).
+    /// </summary>
+    public static string Tuned(string connectionString)
+    {
+        // Only the keys the string itself sets (Npgsql's own builder knows every key it supports).
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!given.ContainsKey("Max Auto Prepare") && !given.ContainsKey("MaxAutoPrepare"))
+        {
+            builder.MaxAutoPrepare = AutoPreparedStatementsMax;
+        }
+
+        if (!given.ContainsKey("Auto Prepare Min Usages") && !given.ContainsKey("AutoPrepareMinUsages"))
+        {
+            builder.AutoPrepareMinUsages = 2;
+        }
+
+        return builder.ConnectionString;
+    }
+
     public static void Configure(StoreOptions options, string connectionString, ProjectionCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(catalog);
-        options.Connection(connectionString);
+        options.Connection(Tuned(connectionString));
         options.DatabaseSchemaName = Schema;
         options.Events.DatabaseSchemaName = Schema;
         options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;

@@ -77,7 +77,7 @@ internal sealed class LedgerDatabase : IAsyncDisposable
                 await LedgerSchema.EnsureCurrentAsync(store, cancellation);
             }
 
-            return new LedgerDatabase(store, NpgsqlDataSource.Create(connectionString), embedded);
+            return new LedgerDatabase(store, NpgsqlDataSource.Create(LedgerStore.Tuned(connectionString)), embedded);
         }
         catch
         {

@@ -269,7 +269,9 @@ public sealed class GroupCommit(
         var committing = false;
         var decisions = new AccountDecision?[batch.Count];
         var rejections = new Exception?[batch.Count];
-        await using var session = store.LightweightSession();
+        // An identity-map session: Marten's inline Account projection finds the documents this batch loaded, instead of
+        // reading them again before it folds the new events onto them.
+        await using var session = store.IdentitySession();
         try
         {
             await session.BeginTransactionAsync(token);

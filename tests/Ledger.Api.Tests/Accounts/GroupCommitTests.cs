@@ -228,12 +228,8 @@ public sealed class GroupCommitFixture : IDisposable
 
     public Task<long> HeadAsync() => Sql.ScalarAsync<long>(Api.ConnectionString, $"select {MartenTables.HeadSql}");
 
-    /// <summary>Waits until the API has this many commands queued for its writer.</summary>
-    public Task WaitForWaitingCommandsAsync(int count)
-    {
-        var group = OneWriter.Services.GetRequiredService<GroupCommit>();
-        return Eventually.HoldsAsync(() => Task.FromResult(group.Waiting >= count), $"{count} commands waiting for the writer");
-    }
+    /// <summary>Waits until the API has this many commands queued for its writers.</summary>
+    public Task WaitForWaitingCommandsAsync(int count) => OneWriter.Services.WaitForWaitingCommandsAsync(count);
 
     /// <summary>Stops every append of the database, as a projection switch does, until disposed.</summary>
     public async Task<IAsyncDisposable> StopAppendsAsync()

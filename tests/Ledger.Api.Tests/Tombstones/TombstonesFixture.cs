@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Ledger.Api.Infrastructure;
+using Ledger.Api.Tests.Infrastructure;
 using Ledger.Api.Tests.Relay;
 using Ledger.EventStore.Projections;
 using Ledger.Testing;
@@ -35,12 +35,8 @@ public sealed class TombstonesFixture : IDisposable
 
     public Teller TimeLimitedTeller => new(TimeLimited.CreateClient());
 
-    /// <summary>Waits until the API has this many commands queued for a group commit writer (ADR-018).</summary>
-    public Task WaitForWaitingCommandsAsync(int count)
-    {
-        var group = Host.Services.GetRequiredService<GroupCommit>();
-        return Eventually.HoldsAsync(() => Task.FromResult(group.Waiting >= count), $"{count} commands waiting for a writer");
-    }
+    /// <summary>Waits until the API has this many commands queued for its writers.</summary>
+    public Task WaitForWaitingCommandsAsync(int count) => Host.Services.WaitForWaitingCommandsAsync(count);
 
     public Teller Teller => Host.Teller;
 

@@ -378,7 +378,7 @@ public sealed class GroupCommit(
 
         var answers = keyed.Select(i => (batch[i].Answer!, batch[i].Answer!.Describe(decisions[i]!.Response))).ToList();
         var completed = await IdempotencyStore.CompleteAllAsync(connection, answers, cancellationToken);
-        return keyed.Where(i => !completed.Contains(batch[i].Answer!.Key)).ToList();
+        return keyed.Where(i => !completed.Contains(batch[i].Answer!.Token)).ToList();
     }
 
     /// <summary>

@@ -212,9 +212,10 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
     /// <summary>
     /// Stores the responses of several requests in the connection's transaction, in one statement, as
     /// <see cref="CompleteAsync(NpgsqlConnection, string, Guid, StoredResponse, CancellationToken)"/> stores one; returns the
-    /// keys whose requests still held them, which are the ones completed.
+    /// lease tokens of the requests that still held their keys, which are the ones completed. Tokens, not keys: one key can
+    /// come twice, from a request whose lease ran out and from the retry that took the key over, and only the retry holds it.
     /// </summary>
-    public static async Task<HashSet<string>> CompleteAllAsync(NpgsqlConnection connection,
+    public static async Task<HashSet<Guid>> CompleteAllAsync(NpgsqlConnection connection,
         IReadOnlyList<(IdempotentAnswer Answer, StoredResponse Response)> answers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
@@ -223,17 +224,17 @@ public sealed class IdempotencyStore(NpgsqlDataSource dataSource, IOptions<Idemp
         command.CommandText =
             $"update {Table} t set completed_at = now(), response_status = a.status, response_body = a.body, response_location = a.location " +
             "from unnest($1::text[], $2::uuid[], $3::int[], $4::text[], $5::text[]) as a(key, token, status, body, location) " +
-            "where t.key = a.key and t.lease_token = a.token and t.completed_at is null returning t.key";
+            "where t.key = a.key and t.lease_token = a.token and t.completed_at is null returning t.lease_token";
         command.Parameters.Add(new() { Value = answers.Select(answer => answer.Answer.Key).ToArray() });
         command.Parameters.Add(new() { Value = answers.Select(answer => answer.Answer.Token).ToArray() });
         command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Status).ToArray() });
         command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Body).ToArray() });
         command.Parameters.Add(new() { Value = answers.Select(answer => answer.Response.Location).ToArray() });
-        var completed = new HashSet<string>(answers.Count, StringComparer.Ordinal);
+        var completed = new HashSet<Guid>(answers.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            completed.Add(reader.GetString(0));
+            completed.Add(reader.GetGuid(0));
         }
 
         return completed;

@@ -9,7 +9,9 @@ using Marten;
 using Marten.Services;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
 namespace Ledger.Api.Tests.Accounts;
@@ -22,6 +24,7 @@ namespace Ledger.Api.Tests.Accounts;
 public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture<GroupCommitFixture>
 {
     private const string CorrelationHeader = "X-Correlation-Id";
+    private const string KeyHeader = IdempotencyFilter.KeyHeader;
 
     [Fact]
     public async Task CommandsWaitingTogether_CommitInOneTransaction_EachWithItsOwnOutcomeAndCaller()
@@ -193,6 +196,70 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
         (await teller.DepositAsync(a, "5.00")).GetProperty("balance").GetDecimal().Should().Be(16.00m);
         (await teller.StateAsync(a)).Should().Be(("16.00", 4L));
     }
+
+    [Fact]
+    public async Task ACommandWhoseKeyWasTakenOverInItsBatch_IsAnsweredConflict_AndTheBatchCommitsWithoutIt()
+    {
+        var teller = fixture.TellerAs("teller-1", fixture.Fenced);
+        var a = await teller.OpenAccountAsync();
+        var other = await teller.OpenAccountAsync();
+        var head = await fixture.HeadAsync();
+        var (firstKey, takenKey, thirdKey) = ($"batch-1-{Guid.NewGuid():N}", $"batch-2-{Guid.NewGuid():N}", $"batch-3-{Guid.NewGuid():N}");
+
+        Task<HttpResponseMessage> blocker, first, taken, third, retry;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(other, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            // One at a time, so that the batch decides them in this order.
+            first = teller.DepositRawAsync(a, """{ "amount": "1.00" }""", (KeyHeader, firstKey));
+            await fixture.WaitForWaitingCommandsAsync(1, fixture.Fenced);
+            taken = teller.DepositRawAsync(a, """{ "amount": "2.00" }""", (KeyHeader, takenKey));
+            await fixture.WaitForWaitingCommandsAsync(2, fixture.Fenced);
+            third = teller.DepositRawAsync(a, """{ "amount": "4.00" }""", (KeyHeader, thirdKey));
+            await fixture.WaitForWaitingCommandsAsync(3, fixture.Fenced);
+            // The three leases run out while they wait; a retry of the second takes its key over and queues behind them.
+            fixture.Clock.Advance(new IdempotencyOptions().Lease + TimeSpan.FromSeconds(1));
+            retry = teller.DepositRawAsync(a, """{ "amount": "2.00" }""", (KeyHeader, takenKey));
+            await fixture.WaitForWaitingCommandsAsync(4, fixture.Fenced);
+        }
+
+        using (var response = await blocker)
+        {
+            await Teller.Expect(response, HttpStatusCode.OK);
+        }
+
+        // The batch of four finds the second's key taken over: that one is told so, and the other three commit without it,
+        // each deciding on the balance the commands before it left.
+        using (var response = await taken)
+        {
+            await Teller.ExpectProblem(response, HttpStatusCode.Conflict, "/problems/idempotency-key-in-flight");
+        }
+
+        using (var response = await first)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(1.00m);
+        }
+
+        using (var response = await third)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(5.00m);
+        }
+
+        using (var response = await retry)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(7.00m);
+        }
+
+        (await teller.StateAsync(a)).Should().Be(("7.00", 4L));
+        (await Sql.ScalarAsync<long>(fixture.Api.ConnectionString,
+            $"select count(distinct xmin::text) from {MartenTables.Events} where seq_id > $1 and stream_id = $2", head, a)).Should().Be(1);
+        using (var replay = await teller.DepositRawAsync(a, """{ "amount": "2.00" }""", (KeyHeader, takenKey)))
+        {
+            (await Teller.Expect(replay, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(7.00m);
+            replay.Headers.Contains(IdempotencyFilter.ReplayedHeader).Should().BeTrue("the key holds the answer of the retry that took it over");
+        }
+    }
 }
 
 public sealed class GroupCommitFixture : IDisposable
@@ -203,6 +270,7 @@ public sealed class GroupCommitFixture : IDisposable
             .UseSetting("Projections:RunAsync", "false")
             .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.Writers)}", "1"));
         TimeLimited = OneWriter.WithWebHostBuilder(builder => builder.UseSetting("Commands:TimeLimit", "00:00:01"));
+        Fenced = OneWriter.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock)));
     }
 
     public LedgerApiFactory Api { get; } = new();
@@ -212,8 +280,14 @@ public sealed class GroupCommitFixture : IDisposable
     /// <summary>One writer, and commands abandoned after one second.</summary>
     public WebApplicationFactory<Program> TimeLimited { get; }
 
+    /// <summary>One writer, with a clock the test moves (idempotency leases run out without waiting).</summary>
+    public WebApplicationFactory<Program> Fenced { get; }
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
     public void Dispose()
     {
+        Fenced.Dispose();
         TimeLimited.Dispose();
         OneWriter.Dispose();
         Api.Dispose();
@@ -228,8 +302,9 @@ public sealed class GroupCommitFixture : IDisposable
 
     public Task<long> HeadAsync() => Sql.ScalarAsync<long>(Api.ConnectionString, $"select {MartenTables.HeadSql}");
 
-    /// <summary>Waits until the API has this many commands queued for its writers.</summary>
-    public Task WaitForWaitingCommandsAsync(int count) => OneWriter.Services.WaitForWaitingCommandsAsync(count);
+    /// <summary>Waits until the API (<see cref="OneWriter"/> unless given) has this many commands queued for its writers.</summary>
+    public Task WaitForWaitingCommandsAsync(int count, WebApplicationFactory<Program>? host = null) =>
+        (host ?? OneWriter).Services.WaitForWaitingCommandsAsync(count);
 
     /// <summary>Stops every append of the database, as a projection switch does, until disposed.</summary>
     public async Task<IAsyncDisposable> StopAppendsAsync()

@@ -131,9 +131,8 @@ services.AddScoped<AccountMovement>();
 services.AddScoped<AccountWriter>();
 services.AddSingleton<GroupCommit>();
 services.AddHostedService(provider => provider.GetRequiredService<GroupCommit>());
-services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section)
-    .Validate(GroupCommitOptions.AreValid, "GroupCommit: BatchSizeMax must be 1 to 1000, Writers 1 to 16, QueueLengthMax at least BatchSizeMax.")
-    .ValidateOnStart();
+services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section).ValidateOnStart();
+services.AddSingleton<IValidateOptions<GroupCommitOptions>, GroupCommitOptionsValidator>();
 services.AddSingleton<IdempotencyStore>();
 services.AddSingleton<AuditQueries>();
 services.AddSingleton(provider => new IntegrityVerifier(provider.GetRequiredService<NpgsqlDataSource>(), checkpointSeal,

@@ -22,10 +22,37 @@ public sealed class GroupCommitOptions
     /// <summary>The most commands waiting for a writer; beyond it a command is answered 503 at once.</summary>
     public int QueueLengthMax { get; set; } = 4096;
 
-    public static bool AreValid(GroupCommitOptions options)
+    /// <summary>Every problem with these settings, each naming its setting and value; empty when they are valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (BatchSizeMax is < 1 or > 1000)
+        {
+            problems.Add($"{Section}:{nameof(BatchSizeMax)} must be 1 to 1000, not {BatchSizeMax}.");
+        }
+
+        if (Writers is < 1 or > 16)
+        {
+            problems.Add($"{Section}:{nameof(Writers)} must be 1 to 16, not {Writers}.");
+        }
+
+        if (QueueLengthMax < BatchSizeMax)
+        {
+            problems.Add($"{Section}:{nameof(QueueLengthMax)} must be at least {Section}:{nameof(BatchSizeMax)} ({BatchSizeMax}), not {QueueLengthMax}.");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>Fails start-up (with <c>ValidateOnStart</c>) when the settings are invalid.</summary>
+public sealed class GroupCommitOptionsValidator : IValidateOptions<GroupCommitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GroupCommitOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return options.BatchSizeMax is >= 1 and <= 1000 && options.Writers is >= 1 and <= 16 && options.QueueLengthMax >= options.BatchSizeMax;
+        var problems = options.Problems();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
 

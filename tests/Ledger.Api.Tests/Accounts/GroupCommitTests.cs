@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
 
@@ -195,6 +196,22 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
         // The writer reaches the given-up withdrawal after the blocker's batch, and leaves it: only the deposits ever commit.
         (await teller.DepositAsync(a, "5.00")).GetProperty("balance").GetDecimal().Should().Be(16.00m);
         (await teller.StateAsync(a)).Should().Be(("16.00", 4L));
+    }
+
+    [Theory]
+    [InlineData(nameof(GroupCommitOptions.BatchSizeMax), "0", "GroupCommit:BatchSizeMax must be 1 to 1000, not 0.")]
+    [InlineData(nameof(GroupCommitOptions.BatchSizeMax), "1001", "GroupCommit:BatchSizeMax must be 1 to 1000, not 1001.")]
+    [InlineData(nameof(GroupCommitOptions.Writers), "0", "GroupCommit:Writers must be 1 to 16, not 0.")]
+    [InlineData(nameof(GroupCommitOptions.Writers), "17", "GroupCommit:Writers must be 1 to 16, not 17.")]
+    [InlineData(nameof(GroupCommitOptions.QueueLengthMax), "0", "GroupCommit:QueueLengthMax must be at least GroupCommit:BatchSizeMax (64), not 0.")]
+    [InlineData(nameof(GroupCommitOptions.QueueLengthMax), "63", "GroupCommit:QueueLengthMax must be at least GroupCommit:BatchSizeMax (64), not 63.")]
+    public void InvalidSettings_AreRefusedAtStartup_NamingTheSetting(string setting, string value, string failure)
+    {
+        using var host = fixture.Api.WithWebHostBuilder(builder => builder.UseSetting($"{GroupCommitOptions.Section}:{setting}", value));
+
+        var act = () => host.CreateClient();
+
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(failure);
     }
 
     [Fact]

@@ -198,6 +198,114 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
         (await teller.StateAsync(a)).Should().Be(("16.00", 4L));
     }
 
+    [Fact]
+    public async Task CommandsBeyondAFullQueue_AreAnsweredBusyAtOnce_AndNeverRun()
+    {
+        var teller = fixture.TellerAs("teller-1", fixture.Bounded);
+        var a = await teller.OpenFundedAccountAsync("10.00");
+        var b = await teller.OpenFundedAccountAsync("10.00");
+        var head = await fixture.HeadAsync();
+        var key = (KeyHeader, $"full-{Guid.NewGuid():N}");
+
+        Task<HttpResponseMessage> blocker, deposit, withdrawal;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(a, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            // One at a time, so that the batch decides them in this order.
+            deposit = teller.DepositRawAsync(a, """{ "amount": "2.00" }""");
+            await fixture.WaitForWaitingCommandsAsync(1, fixture.Bounded);
+            withdrawal = teller.WithdrawRawAsync(a, """{ "amount": "3.00" }""");
+            await fixture.WaitForWaitingCommandsAsync(GroupCommitFixture.QueueLengthMax, fixture.Bounded);
+
+            // The queue holds its two commands: a deposit, a withdrawal and a transfer beyond it are refused while appends
+            // are still stopped, so they waited for nothing.
+            using (var refused = await teller.DepositRawAsync(b, """{ "amount": "4.00" }""", key))
+            {
+                await ExpectQueueFullAsync(refused);
+            }
+
+            using (var refused = await teller.WithdrawRawAsync(b, """{ "amount": "5.00" }"""))
+            {
+                await ExpectQueueFullAsync(refused);
+            }
+
+            using (var refused = await teller.TransferRawAsync(new { fromAccountId = b, toAccountId = a, amount = "6.00" }))
+            {
+                await ExpectQueueFullAsync(refused);
+            }
+        }
+
+        using (var response = await blocker)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(11.00m);
+        }
+
+        using (var response = await deposit)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(13.00m);
+        }
+
+        using (var response = await withdrawal)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(10.00m);
+        }
+
+        // Only the blocker and the two queued commands committed; the refused ones left no event and no answer under their key.
+        (await Sql.ScalarAsync<long>(fixture.Api.ConnectionString, $"select count(*) from {MartenTables.Events} where seq_id > $1", head))
+            .Should().Be(3);
+        (await teller.StateAsync(a)).Should().Be(("10.00", 5L));
+        (await teller.StateAsync(b)).Should().Be(("10.00", 2L));
+        using (var retry = await teller.DepositRawAsync(b, """{ "amount": "4.00" }""", key))
+        {
+            (await Teller.Expect(retry, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(14.00m);
+            retry.Headers.Contains(IdempotencyFilter.ReplayedHeader).Should().BeFalse("the refused request had no effect and freed its key");
+        }
+    }
+
+    [Fact]
+    public async Task CommandsAfterTheGroupCommitBeganStopping_AreAnsweredBusy_AndNeverRun()
+    {
+        // A host of its own: its group commit is stopped for good.
+        using var host = fixture.OneWriter.WithWebHostBuilder(_ => { });
+        var teller = fixture.TellerAs("teller-1", host);
+        var a = await teller.OpenFundedAccountAsync("10.00");
+        var b = await teller.OpenFundedAccountAsync("10.00");
+        var group = host.Services.GetRequiredService<GroupCommit>();
+
+        Task stopped;
+        Task<HttpResponseMessage> blocker, queued;
+        await using (await fixture.StopAppendsAsync())
+        {
+            blocker = teller.DepositRawAsync(a, """{ "amount": "1.00" }""");
+            await LockWaiters.WaitForAsync(fixture.Api.ConnectionString, 1);
+            stopped = group.StopAsync(CancellationToken.None);
+            // The writer is inside the blocker's batch: the service is stopping, not yet stopped, and still takes commands in.
+            queued = teller.WithdrawRawAsync(a, """{ "amount": "2.00" }""", (KeyHeader, $"stopping-{Guid.NewGuid():N}"));
+            await host.Services.WaitForWaitingCommandsAsync(1);
+            stopped.IsCompleted.Should().BeFalse("the writer finishes the batch it took before the service stops");
+        }
+
+        await stopped;
+        using (var response = await blocker)
+        {
+            (await Teller.Expect(response, HttpStatusCode.OK)).GetProperty("balance").GetDecimal().Should().Be(11.00m);
+        }
+
+        using (var response = await queued)
+        {
+            await ExpectStoppingAsync(response);
+        }
+
+        using (var late = await teller.TransferRawAsync(new { fromAccountId = b, toAccountId = a, amount = "3.00" }))
+        {
+            await ExpectStoppingAsync(late);
+        }
+
+        (await teller.StateAsync(a)).Should().Be(("11.00", 3L));
+        (await teller.StateAsync(b)).Should().Be(("10.00", 2L));
+    }
+
     [Theory]
     [InlineData(nameof(GroupCommitOptions.BatchSizeMax), "0", "GroupCommit:BatchSizeMax must be 1 to 1000, not 0.")]
     [InlineData(nameof(GroupCommitOptions.BatchSizeMax), "1001", "GroupCommit:BatchSizeMax must be 1 to 1000, not 1001.")]
@@ -277,6 +385,19 @@ public sealed class GroupCommitTests(GroupCommitFixture fixture) : IClassFixture
             replay.Headers.Contains(IdempotencyFilter.ReplayedHeader).Should().BeTrue("the key holds the answer of the retry that took it over");
         }
     }
+
+    private static async Task ExpectQueueFullAsync(HttpResponseMessage response)
+    {
+        var problem = await Teller.ExpectProblem(response, HttpStatusCode.ServiceUnavailable, "/problems/busy");
+        problem.GetProperty("detail").GetString().Should().Contain("too many commands waiting");
+        response.Headers.RetryAfter.Should().NotBeNull("every 503 says when to come back");
+    }
+
+    private static async Task ExpectStoppingAsync(HttpResponseMessage response)
+    {
+        var problem = await Teller.ExpectProblem(response, HttpStatusCode.ServiceUnavailable, "/problems/busy");
+        problem.GetProperty("detail").GetString().Should().Contain("stopping");
+    }
 }
 
 public sealed class GroupCommitFixture : IDisposable
@@ -287,8 +408,14 @@ public sealed class GroupCommitFixture : IDisposable
             .UseSetting("Projections:RunAsync", "false")
             .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.Writers)}", "1"));
         TimeLimited = OneWriter.WithWebHostBuilder(builder => builder.UseSetting("Commands:TimeLimit", "00:00:01"));
+        Bounded = OneWriter.WithWebHostBuilder(builder => builder
+            .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.BatchSizeMax)}", $"{QueueLengthMax}")
+            .UseSetting($"{GroupCommitOptions.Section}:{nameof(GroupCommitOptions.QueueLengthMax)}", $"{QueueLengthMax}"));
         Fenced = OneWriter.WithWebHostBuilder(builder => builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock)));
     }
+
+    /// <summary>The queue length (and batch size) of <see cref="Bounded"/>.</summary>
+    public const int QueueLengthMax = 2;
 
     public LedgerApiFactory Api { get; } = new();
 
@@ -296,6 +423,9 @@ public sealed class GroupCommitFixture : IDisposable
 
     /// <summary>One writer, and commands abandoned after one second.</summary>
     public WebApplicationFactory<Program> TimeLimited { get; }
+
+    /// <summary>One writer, and room for <see cref="QueueLengthMax"/> commands waiting for it.</summary>
+    public WebApplicationFactory<Program> Bounded { get; }
 
     /// <summary>One writer, with a clock the test moves (idempotency leases run out without waiting).</summary>
     public WebApplicationFactory<Program> Fenced { get; }
@@ -305,6 +435,7 @@ public sealed class GroupCommitFixture : IDisposable
     public void Dispose()
     {
         Fenced.Dispose();
+        Bounded.Dispose();
         TimeLimited.Dispose();
         OneWriter.Dispose();
         Api.Dispose();

@@ -20,7 +20,10 @@ public sealed class DeadLetterReplayTests : DeadLetterScenario
     {
         // A good event the audit consumer failed on earlier (the database was down), set aside then; the cause is gone now.
         var original = KafkaTestMessages.AccountCreated(Guid.NewGuid());
-        var id = await PlaceDeadLetterAsync(original, originalPartition: 2, originalOffset: 5);
+        // Not the partition its key hashes to, so that the test tells "back to its original partition" from "where the key goes".
+        var keyPartition = (await Producer.ProduceAsync(KafkaTopics.FraudAlerts, original).WaitAsync(KafkaTestMessages.Patience)).Partition.Value;
+        var originalPartition = (keyPartition + 1) % 3;
+        var id = await PlaceDeadLetterAsync(original, originalPartition: originalPartition, originalOffset: 5);
         await StartAuditConsumerAsync();
 
         var first = await DlqAsync("replay", "--id", id, "--operator", "alice", "--json");
@@ -29,10 +32,10 @@ public sealed class DeadLetterReplayTests : DeadLetterScenario
         var replayed = first.Json().GetProperty("replayed").EnumerateArray().Should().ContainSingle().Subject;
         (replayed.GetProperty("id").GetString(), replayed.GetProperty("eventId").GetString(), replayed.GetProperty("consumerGroup").GetString(),
                 replayed.GetProperty("originalOffset").GetInt64(), replayed.GetProperty("replayedPartition").GetInt32(), replayed.GetProperty("replayedBy").GetString())
-            .Should().Be((id, original.EventId().ToString(), AuditConsumer.Group, 5L, 2, "alice"));
+            .Should().Be((id, original.EventId().ToString(), AuditConsumer.Group, 5L, originalPartition, "alice"));
         await WaitForAuditAsync(status => status.Entries == 1, "the replayed event in the audit log");
         var message = LedgerKafka.Read(Kafka.BootstrapServers, KafkaTopics.AccountEvents, 1).Should().ContainSingle().Subject;
-        message.Partition.Value.Should().Be(2, "a replay goes back to its original partition");
+        message.Partition.Value.Should().Be(originalPartition, "a replay goes back to its original partition");
         message.Message.Key.Should().Be(original.Key);
         message.Message.Value.Should().Equal(original.Value);
         HeadersOf(message.Message.Headers).Should().Equal([.. HeadersOf(original.Headers), (CloudEventHeaders.DeadLetterReplayedFrom, id)],
@@ -46,7 +49,7 @@ public sealed class DeadLetterReplayTests : DeadLetterScenario
         var again = await DlqAsync("replay", "--id", id, "--again");
         again.ExitCode.Should().Be(0, again.ToString());
         again.Output.Should().StartWith($"replayed {id} (ce_id {original.EventId()}, {CloudEventTypes.AccountCreated}, group {AuditConsumer.Group}) " +
-                                        $"to {KafkaTopics.AccountEvents} [2] @1");
+                                        $"to {KafkaTopics.AccountEvents} [{originalPartition}] @1");
         var status = await WaitForAuditAsync(status => status.DuplicatesIgnored == 1, "the second replay delivered, and ignored as a duplicate");
         status.Entries.Should().Be(1, "the consumer deduplicates by ce_id");
         var listed = (await DlqAsync("list", "--json")).Json().GetProperty("deadLetters").EnumerateArray().Should().ContainSingle().Subject;

@@ -170,7 +170,9 @@ internal static class DeadLetterCommands
         var replay = new Command("replay",
             "Publish dead letters again to their original topic and partition: the original key, value and headers without the ledger-dlq-* " +
             "headers, plus ledger-dlq-replayed-from. Waits for Kafka's acknowledgements and records each replay (ledger.dead_letter_replays). " +
-            "Consumers deduplicate by ce_id, so a message they processed before has no second effect.")
+            "Consumers deduplicate by ce_id, so a message they processed before has no second effect. Give --id (one or more) or --all. " +
+            "Exit codes: 0 replayed; 1 an id is not on the topic, cannot be replayed or was replayed already (then nothing is published), " +
+            "or Kafka failed; 2 bad arguments; 3 another replay is running.")
         {
             ids, all, group, again, replayedBy,
         };
@@ -248,6 +250,7 @@ internal static class DeadLetterCommands
         {
             Description = $"Seconds Kafka may take to deliver the topic to its end, and for a replay to acknowledge it (1 to {TimeoutSecondsMax}).",
             DefaultValueFactory = _ => TimeoutSecondsDefault,
+            HelpName = "seconds",
         };
 
         public Option<bool> Json { get; } = new("--json") { Description = "Machine-readable output on stdout (JSON, camelCase)." };

@@ -11,7 +11,7 @@ internal static class ExitCodes
     /// <summary>The command line itself is wrong: an unknown projection, a missing option, a value out of range.</summary>
     public const int Usage = 2;
 
-    /// <summary>Another run holds the projection; trying again later may succeed.</summary>
+    /// <summary>Another run holds the projection, or another dead-letter replay is running; trying again later may succeed.</summary>
     public const int Busy = 3;
 
     /// <summary>Stopped by Ctrl+C or SIGTERM: 128 + SIGINT, as shells report it.</summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Ledger.Cli.Checks;
 using Ledger.Cli.Identity;
 using Ledger.Cli.Database;
+using Ledger.Cli.DeadLetters;
 using Ledger.Cli.Kafka;
 using Ledger.Cli.Projections;
 using Ledger.Cli.Relay;
@@ -17,6 +18,7 @@ internal static class LedgerCommand
     {
         CheckCommands.Create(),
         DatabaseCommands.Create(),
+        DeadLetterCommands.Create(),
         KafkaCommands.Create(),
         ProjectionCommands.Create(),
         RelayCommands.Create(),

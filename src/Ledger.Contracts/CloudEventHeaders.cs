@@ -33,6 +33,16 @@ public static class CloudEventHeaders
     public const string DeadLetterTopic = "ledger-dlq-original-topic";
     public const string DeadLetterPartition = "ledger-dlq-original-partition";
     public const string DeadLetterOffset = "ledger-dlq-original-offset";
+
+    /// <summary>
+    /// On a message published again from the dead-letter topic (<c>ledger dlq replay</c>): the dead letter it came from,
+    /// as <c>partition:offset</c> of the dead-letter topic. A replayed message that fails again is dead-lettered with it.
+    /// </summary>
+    public const string DeadLetterReplayedFrom = "ledger-dlq-replayed-from";
+
+    /// <summary>Every header the dead-letter path adds; a replay removes them all before it adds its own <see cref="DeadLetterReplayedFrom"/>.</summary>
+    public static IReadOnlyList<string> DeadLetterHeaders { get; } =
+        [DeadLetterReason, DeadLetterConsumerGroup, DeadLetterTopic, DeadLetterPartition, DeadLetterOffset, DeadLetterReplayedFrom];
 }
 
 /// <summary>The <c>ce_type</c> of each integration event.</summary>

@@ -1,12 +1,14 @@
 using Ledger.Messaging.Consumers;
+using Ledger.Messaging.DeadLetters;
 using Ledger.Messaging.Relay;
 using Marten;
 
 namespace Ledger.Messaging;
 
 /// <summary>
-/// The Kafka plumbing's tables in the Marten store: the relay's dead letters and the consumers' gaps. Every host that
-/// configures the ledger's store adds them, so that one migration (and one schema script) covers them.
+/// The Kafka plumbing's tables in the Marten store: the relay's dead letters, the consumers' gaps and the replays of the
+/// consumers' dead letters (<c>ledger dlq replay</c>). Every host that configures the ledger's store adds them, so that
+/// one migration (and one schema script) covers them.
 /// </summary>
 public static class MessagingStore
 {
@@ -16,6 +18,7 @@ public static class MessagingStore
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Storage.ExtendedSchemaObjects.Add(RelayDeadLetters.Build());
+        options.Storage.ExtendedSchemaObjects.Add(DeadLetterReplayStore.BuildTable());
         // The relay publishes what Marten's daemon has seen committed. Its high-water agent looks every 250 ms while events
         // arrive and every second when idle by default, so a commit after a quiet spell waited up to a second before the
         // relay read it; 100 ms either way keeps the commit-to-Kafka lag low for the cost of one cheap query per tick.

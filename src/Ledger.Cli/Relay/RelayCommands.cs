@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Ledger.Cli.Database;
+using Ledger.Cli.Kafka;
 using Ledger.Cli.Output;
 using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,11 +37,7 @@ internal static class RelayCommands
     {
         var from = new Option<long>("--from-sequence") { Description = "First global sequence to publish again (1 or more).", Required = true };
         var to = new Option<long?>("--to-sequence") { Description = "Last global sequence to publish again (default: the last event)." };
-        var bootstrap = new Option<string>("--bootstrap-servers")
-        {
-            Description = "Kafka to publish to (default: Kafka__BootstrapServers; the API's embedded Kafka is at kafka.bootstrapServers of GET /api/v1/system).",
-            HelpName = "servers",
-        };
+        var bootstrap = new KafkaServersOption();
         var timeout = new Option<int>("--timeout")
         {
             Description = $"Seconds Kafka may take to acknowledge everything (1 to {TimeoutSecondsMax}).",
@@ -52,7 +48,7 @@ internal static class RelayCommands
             "Publish committed events again, as the relay did (same ce_id, key and headers); consumers deduplicate. " +
             "Marks the consumer gaps the range covers as repaired.")
         {
-            from, to, bootstrap, timeout, json,
+            from, to, bootstrap.Option, timeout, json,
         };
         from.Validators.Add(result =>
         {
@@ -79,10 +75,9 @@ internal static class RelayCommands
         republish.SetAction(async (parseResult, cancellation) =>
         {
             var output = CliOutput.For(parseResult, parseResult.GetValue(json));
-            var servers = parseResult.GetValue(bootstrap) ?? database.Configuration(parseResult)[$"{KafkaOptions.Section}:BootstrapServers"];
-            if (string.IsNullOrWhiteSpace(servers))
+            if (bootstrap.Resolve(parseResult, database) is not { } servers)
             {
-                await output.ErrorAsync("error: no Kafka to publish to: give --bootstrap-servers or set Kafka__BootstrapServers.");
+                await output.ErrorAsync(KafkaServersOption.Missing);
                 return ExitCodes.Usage;
             }
 

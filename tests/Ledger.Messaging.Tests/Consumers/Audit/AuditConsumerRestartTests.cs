@@ -1,6 +1,6 @@
 using Ledger.AuditLog;
 using Xunit.Abstractions;
-using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
+using static Ledger.Testing.KafkaTestMessages;
 
 namespace Ledger.Messaging.Tests.Consumers.Audit;
 

@@ -4,7 +4,7 @@ using Ledger.AuditLog;
 using Ledger.Contracts;
 using Ledger.Messaging.Consumers;
 using Xunit.Abstractions;
-using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
+using static Ledger.Testing.KafkaTestMessages;
 
 namespace Ledger.Messaging.Tests.Consumers.Audit;
 

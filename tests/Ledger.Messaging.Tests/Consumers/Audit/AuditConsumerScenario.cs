@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Xunit.Abstractions;
-using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
+using static Ledger.Testing.KafkaTestMessages;
 
 namespace Ledger.Messaging.Tests.Consumers.Audit;
 

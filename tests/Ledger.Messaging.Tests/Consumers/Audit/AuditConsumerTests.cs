@@ -4,7 +4,7 @@ using Ledger.Contracts;
 using Ledger.Testing;
 using Npgsql;
 using Xunit.Abstractions;
-using static Ledger.Messaging.Tests.Consumers.KafkaTestMessages;
+using static Ledger.Testing.KafkaTestMessages;
 
 namespace Ledger.Messaging.Tests.Consumers.Audit;
 

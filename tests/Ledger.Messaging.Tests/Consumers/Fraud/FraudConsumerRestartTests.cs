@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Ledger.Contracts;
+using Ledger.Testing;
 using Xunit.Abstractions;
 using static Ledger.Messaging.Tests.Consumers.Fraud.FraudMessages;
 

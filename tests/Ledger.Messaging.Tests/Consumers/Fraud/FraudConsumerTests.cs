@@ -2,6 +2,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Fraud;
+using Ledger.Testing;
 using static Ledger.Messaging.Tests.Consumers.Fraud.FraudMessages;
 using Xunit.Abstractions;
 

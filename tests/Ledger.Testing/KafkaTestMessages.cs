@@ -5,10 +5,9 @@ using Confluent.Kafka;
 using Ledger.Contracts;
 using Ledger.Contracts.V1;
 using Ledger.Development.Kafka;
-using Ledger.Testing;
 using Microsoft.Extensions.Logging;
 
-namespace Ledger.Messaging.Tests.Consumers;
+namespace Ledger.Testing;
 
 /// <summary>
 /// Builds account-event messages as the relay writes them (key = account id, CloudEvents headers per docs/contracts.md,

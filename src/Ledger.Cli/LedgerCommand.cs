@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Ledger.Cli.Checks;
+using Ledger.Cli.Contracts;
 using Ledger.Cli.Identity;
 using Ledger.Cli.Database;
 using Ledger.Cli.DeadLetters;
@@ -17,6 +18,7 @@ internal static class LedgerCommand
     public static RootCommand Create() => new("ledger: run and inspect the Ledger banking ledger from the command line.")
     {
         CheckCommands.Create(),
+        ContractCommands.Create(),
         DatabaseCommands.Create(),
         DeadLetterCommands.Create(),
         KafkaCommands.Create(),

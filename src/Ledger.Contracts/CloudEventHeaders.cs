@@ -1,7 +1,8 @@
 namespace Ledger.Contracts;
 
 /// <summary>
-/// Header names of the CloudEvents 1.0 Kafka binary binding, plus the ledger's own. Header values are UTF-8 strings.
+/// Header names of the CloudEvents 1.0 Kafka binary binding: the context attributes as <c>ce_&lt;name&gt;</c> headers,
+/// the ledger's extension attributes among them, plus the ledger's dead-letter headers. Header values are UTF-8 strings.
 /// </summary>
 public static class CloudEventHeaders
 {
@@ -12,9 +13,32 @@ public static class CloudEventHeaders
     public const string Time = "ce_time";
     public const string Subject = "ce_subject";
     public const string ContentType = "content-type";
-    public const string StreamVersion = "ledger-stream-version";
-    public const string Sequence = "ledger-sequence";
-    public const string CorrelationId = "correlation-id";
+
+    /// <summary>The URI of the JSON Schema of the message's data: the <c>$id</c> of its published schema (<see cref="ContractSchemas"/>).</summary>
+    public const string DataSchema = "ce_dataschema";
+
+    /// <summary>
+    /// CloudEvents extension attributes of the ledger (names a-z0-9 only): the event's version in its account's stream and
+    /// its global sequence in the event store. Not the documented <c>sequence</c> extension, whose values must sort as
+    /// strings.
+    /// </summary>
+    public const string StreamVersion = "ce_ledgerstreamversion";
+    public const string Sequence = "ce_ledgersequence";
+
+    /// <summary>The CloudEvents correlation extension's <c>correlationid</c>: the request's correlation id, when there was one.</summary>
+    public const string CorrelationId = "ce_correlationid";
+
+    /// <summary>
+    /// The names those three had before they followed CloudEvents. Messages already on the topics and in dead letters carry
+    /// them, so readers take the new name first and then the former one; the relay still writes both until the former names
+    /// are withdrawn (docs/contracts.md).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> FormerNames { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [StreamVersion] = "ledger-stream-version",
+        [Sequence] = "ledger-sequence",
+        [CorrelationId] = "correlation-id",
+    };
 
     /// <summary>
     /// CloudEvents extension attributes (names a-z0-9 only): who appended the event, the authenticated subject and its

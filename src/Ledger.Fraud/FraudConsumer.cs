@@ -177,6 +177,7 @@ public sealed partial class FraudConsumer : ConsumerLoop
             { CloudEventHeaders.Time, Utf8(alert.DetectedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)) },
             { CloudEventHeaders.Subject, Utf8(alert.AccountId.ToString()) },
             { CloudEventHeaders.ContentType, Utf8(CloudEventHeaders.ContentTypeValue) },
+            { CloudEventHeaders.DataSchema, Utf8(ContractSchemas.Of(CloudEventTypes.FraudAlertRaised).DataSchema) },
         };
         return new Message<string, byte[]>
         {

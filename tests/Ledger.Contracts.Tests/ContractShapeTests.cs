@@ -70,20 +70,33 @@ public sealed class ContractShapeTests
     [Fact]
     public void HeaderNames_FollowTheCloudEventsKafkaBinding()
     {
-        new[] { CloudEventHeaders.SpecVersion, CloudEventHeaders.Id, CloudEventHeaders.Source, CloudEventHeaders.Type, CloudEventHeaders.Time, CloudEventHeaders.Subject }
-            .Should().Equal("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject");
+        new[] { CloudEventHeaders.SpecVersion, CloudEventHeaders.Id, CloudEventHeaders.Source, CloudEventHeaders.Type, CloudEventHeaders.Time, CloudEventHeaders.Subject, CloudEventHeaders.DataSchema }
+            .Should().Equal("ce_specversion", "ce_id", "ce_source", "ce_type", "ce_time", "ce_subject", "ce_dataschema");
         CloudEventHeaders.ContentType.Should().Be("content-type");
-        CloudEventHeaders.StreamVersion.Should().Be("ledger-stream-version");
-        CloudEventHeaders.Sequence.Should().Be("ledger-sequence");
-        CloudEventHeaders.CorrelationId.Should().Be("correlation-id");
     }
 
-    /// <summary>Extension attributes are ce_ plus a name of lowercase letters and digits only (CloudEvents 1.0).</summary>
+    /// <summary>
+    /// Extension attributes are ce_ plus a name of lowercase letters and digits only, at most 20 of them (CloudEvents 1.0,
+    /// Kafka binding); correlationid is the documented correlation extension's.
+    /// </summary>
     [Fact]
-    public void ActorHeaders_AreCloudEventsExtensionAttributes()
+    public void LedgerHeaders_AreCloudEventsExtensionAttributes()
     {
-        new[] { CloudEventHeaders.Actor, CloudEventHeaders.ActorRole }.Should().Equal("ce_actor", "ce_actorrole");
-        new[] { CloudEventHeaders.Actor, CloudEventHeaders.ActorRole }.Should().OnlyContain(name => System.Text.RegularExpressions.Regex.IsMatch(
-            name, "^ce_[a-z0-9]{1,20}$"));
+        var extensions = new[] { CloudEventHeaders.StreamVersion, CloudEventHeaders.Sequence, CloudEventHeaders.CorrelationId, CloudEventHeaders.Actor, CloudEventHeaders.ActorRole };
+
+        extensions.Should().Equal("ce_ledgerstreamversion", "ce_ledgersequence", "ce_correlationid", "ce_actor", "ce_actorrole");
+        extensions.Should().OnlyContain(name => System.Text.RegularExpressions.Regex.IsMatch(name, "^ce_[a-z0-9]{1,20}$"));
+    }
+
+    /// <summary>Messages already on the topics carry the former names; readers still take them.</summary>
+    [Fact]
+    public void FormerHeaderNames_AreKeptForReaders()
+    {
+        CloudEventHeaders.FormerNames.Should().BeEquivalentTo(new Dictionary<string, string>
+        {
+            ["ce_ledgerstreamversion"] = "ledger-stream-version",
+            ["ce_ledgersequence"] = "ledger-sequence",
+            ["ce_correlationid"] = "correlation-id",
+        });
     }
 }

@@ -11,8 +11,9 @@ namespace Ledger.Testing;
 
 /// <summary>
 /// Builds account-event messages as the relay writes them (key = account id, CloudEvents headers per docs/contracts.md,
-/// v1 JSON values), breaks them on purpose for dead-letter tests, and produces and reads them on an
-/// <see cref="EmbeddedKafka"/>. Consumer tests build their input here so that none of them hand-writes headers.
+/// v1 JSON values; the extensions under their CloudEvents names only, without the former names the relay still adds),
+/// breaks them on purpose for dead-letter tests, and produces and reads them on an <see cref="EmbeddedKafka"/>. Consumer
+/// tests build their input here so that none of them hand-writes headers.
 /// </summary>
 public static class KafkaTestMessages
 {
@@ -60,6 +61,7 @@ public static class KafkaTestMessages
             { CloudEventHeaders.Time, Utf8(body.OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)) },
             { CloudEventHeaders.Subject, Utf8(body.AccountId.ToString()) },
             { CloudEventHeaders.ContentType, Utf8(CloudEventHeaders.ContentTypeValue) },
+            { CloudEventHeaders.DataSchema, Utf8(ContractSchemas.Of(type).DataSchema) },
             { CloudEventHeaders.StreamVersion, Utf8(streamVersion.ToString(CultureInfo.InvariantCulture)) },
             { CloudEventHeaders.Sequence, Utf8((sequence ?? Interlocked.Increment(ref _sequence)).ToString(CultureInfo.InvariantCulture)) },
         };
@@ -90,6 +92,26 @@ public static class KafkaTestMessages
         var copy = Copy(message);
         copy.Headers.Remove(name);
         copy.Headers.Add(name, Utf8(value));
+        return copy;
+    }
+
+    /// <summary>
+    /// A copy as the relay wrote it before the ledger's extensions took their CloudEvents names: each under its former name
+    /// only (<see cref="CloudEventHeaders.FormerNames"/>), and no <c>ce_dataschema</c>.
+    /// </summary>
+    public static Message<string, byte[]> WithFormerHeaderNames(this Message<string, byte[]> message)
+    {
+        var copy = Copy(message);
+        copy.Headers.Remove(CloudEventHeaders.DataSchema);
+        foreach (var (name, former) in CloudEventHeaders.FormerNames)
+        {
+            if (copy.Headers.TryGetLastBytes(name, out var value))
+            {
+                copy.Headers.Remove(name);
+                copy.Headers.Add(former, value);
+            }
+        }
+
         return copy;
     }
 

@@ -37,7 +37,7 @@ internal static class BankKafka
         {
             cancellation.ThrowIfCancellationRequested();
             if (consumer.Consume(PollInterval) is { IsPartitionEOF: false, Message: { } message } && keys.Contains(message.Key ?? "")
-                && message.Headers.TryGetLastBytes("ce_id", out var id) && Guid.TryParse(Encoding.UTF8.GetString(id), out var eventId))
+                && message.Headers.TryGetLastBytes(CloudEventHeaders.Id, out var id) && Guid.TryParse(Encoding.UTF8.GetString(id), out var eventId))
             {
                 seen.Add(eventId);
             }

@@ -50,7 +50,7 @@ public static class AccountEventReader
         var time = DateTimeOffset.TryParse(Header(headers, CloudEventHeaders.Time), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             ? at
             : throw new PoisonMessageException($"{CloudEventHeaders.Time} is not an RFC 3339 time.");
-        var correlation = headers.TryGetLastBytes(CloudEventHeaders.CorrelationId, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+        var correlation = Optional(headers, CloudEventHeaders.CorrelationId);
         string payload;
         IAccountIntegrationEvent body;
         try
@@ -76,11 +76,12 @@ public static class AccountEventReader
         };
     }
 
+    // Extensions are read under their CloudEvents name first, then under the name they had before (ExtensionHeaders).
     private static string? Optional(Headers headers, string name) =>
-        headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
+        headers.TryGetLastBytesOrFormer(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : null;
 
     private static string Header(Headers headers, string name) =>
-        headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new PoisonMessageException($"Header {name} is missing.");
+        headers.TryGetLastBytesOrFormer(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : throw new PoisonMessageException($"Header {name} is missing.");
 
     private static long Number(Headers headers, string name) =>
         long.TryParse(Header(headers, name), NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0

@@ -231,7 +231,7 @@ public abstract partial class ConsumerLoop : BackgroundService
     }
 
     private static long? SequenceOf(ConsumeResult<string, byte[]> result) =>
-        result.Message.Headers is { } headers && headers.TryGetLastBytes(CloudEventHeaders.Sequence, out var bytes) &&
+        result.Message.Headers is { } headers && headers.TryGetLastBytesOrFormer(CloudEventHeaders.Sequence, out var bytes) &&
         long.TryParse(Encoding.UTF8.GetString(bytes), NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
             ? sequence
             : null;

@@ -16,8 +16,9 @@ public sealed class UnmappableEventException(string message) : Exception(message
 
 /// <summary>
 /// Maps a committed domain event to its Kafka message: key = account id, value = the v1 integration event as JSON,
-/// headers = CloudEvents binary binding (with the actor extension) plus stream version, sequence and correlation id. A transfer is stored once in
-/// each account's stream, so each stream's copy becomes one message on that account's key.
+/// headers = CloudEvents binary binding with <c>ce_dataschema</c> and the ledger's extensions (stream version, sequence,
+/// correlation id, actor). A transfer is stored once in each account's stream, so each stream's copy becomes one message
+/// on that account's key.
 /// </summary>
 public static class IntegrationEventMapper
 {
@@ -52,12 +53,13 @@ public static class IntegrationEventMapper
             { CloudEventHeaders.Time, Utf8(((IAccountEvent)e.Data).OccurredAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture)) },
             { CloudEventHeaders.Subject, Utf8(accountId.ToString()) },
             { CloudEventHeaders.ContentType, Utf8(CloudEventHeaders.ContentTypeValue) },
-            { CloudEventHeaders.StreamVersion, Utf8(e.Version.ToString(CultureInfo.InvariantCulture)) },
-            { CloudEventHeaders.Sequence, Utf8(e.Sequence.ToString(CultureInfo.InvariantCulture)) },
+            { CloudEventHeaders.DataSchema, Utf8(ContractSchemas.Of(type).DataSchema) },
         };
+        AddExtension(headers, CloudEventHeaders.StreamVersion, e.Version.ToString(CultureInfo.InvariantCulture));
+        AddExtension(headers, CloudEventHeaders.Sequence, e.Sequence.ToString(CultureInfo.InvariantCulture));
         if (!string.IsNullOrEmpty(e.CorrelationId))
         {
-            headers.Add(CloudEventHeaders.CorrelationId, Utf8(e.CorrelationId));
+            AddExtension(headers, CloudEventHeaders.CorrelationId, e.CorrelationId);
         }
 
         if (Actor.Of(e) is { } actor)
@@ -72,6 +74,20 @@ public static class IntegrationEventMapper
             Value = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), IntegrationJson.Options),
             Headers = headers,
         };
+    }
+
+    /// <summary>
+    /// The extension under its CloudEvents name and, while consumers move over, under its former name too
+    /// (<see cref="CloudEventHeaders.FormerNames"/>; docs/contracts.md says until when).
+    /// </summary>
+    private static void AddExtension(Headers headers, string name, string value)
+    {
+        var bytes = Utf8(value);
+        headers.Add(name, bytes);
+        if (CloudEventHeaders.FormerNames.TryGetValue(name, out var former))
+        {
+            headers.Add(former, bytes);
+        }
     }
 
     private static string Format(long minor, string currency) =>

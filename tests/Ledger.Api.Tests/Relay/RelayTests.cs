@@ -56,6 +56,7 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         Topic.Header(deposit.Headers, CloudEventHeaders.ActorRole).Should().Be(Roles.Teller);
         DateTimeOffset.Parse(Topic.Header(deposit.Headers, CloudEventHeaders.Time), System.Globalization.CultureInfo.InvariantCulture)
             .Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
+        AssertConformToTheirSchemas(read.Where(m => m.Key == alice.ToString() || m.Key == bob.ToString()).ToList());
         // The topic also carries other tests' events (other databases, other sequences): only this test's accounts count.
         var published = read.Where(m => m.Key == alice.ToString() || m.Key == bob.ToString()).Max(m => m.Sequence);
         await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 &&
@@ -346,6 +347,26 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
     {
         var seen = messages.Select(m => m.EventId).ToHashSet();
         return expected.Values.SelectMany(ids => ids).All(seen.Contains);
+    }
+
+    /// <summary>
+    /// Every message names the schema of its data, and the data is valid under the published schema; the ledger's
+    /// extensions also travel under their former names, with the same values, while consumers move over.
+    /// </summary>
+    private static void AssertConformToTheirSchemas(IReadOnlyList<PublishedEvent> messages)
+    {
+        messages.Select(m => m.Type).Distinct().Should().BeEquivalentTo(CloudEventTypes.AccountEventTypes.Keys, "the run covers every account event type");
+        foreach (var message in messages)
+        {
+            var dataSchema = Topic.Header(message.Headers, CloudEventHeaders.DataSchema);
+            dataSchema.Should().Be(ContractSchemas.Of(message.Type).DataSchema);
+            ContractSchemaCheck.Problems(dataSchema, message.Json).Should().BeEmpty(message.Json);
+            foreach (var (name, former) in CloudEventHeaders.FormerNames)
+            {
+                message.Headers.TryGetLastBytes(name, out var value).Should().Be(message.Headers.TryGetLastBytes(former, out var formerValue), name);
+                (value ?? []).Should().Equal(formerValue ?? [], name);
+            }
+        }
     }
 
     /// <summary>Every event is there; per account the first delivery of each event follows stream order; a duplicate is identical.</summary>

@@ -30,6 +30,23 @@ public sealed class AuditConsumerTests(ITestOutputHelper output) : AuditConsumer
             delivered[1].Partition.Value, delivered[1].Offset.Value));
     }
 
+    /// <summary>Messages relayed before the extensions took their CloudEvents names stay on the topic; they are read as before.</summary>
+    [Fact]
+    public async Task MessagesWithTheFormerHeaderNames_AreRecordedWithTheirVersions()
+    {
+        var ada = Guid.NewGuid();
+        await StartConsumerAsync();
+
+        var deposited = MoneyDeposited(ada, 2, amount: "250.00").WithFormerHeaderNames();
+        var delivered = await ProduceAllAsync(AccountCreated(ada).WithFormerHeaderNames(), deposited, MoneyWithdrawn(ada, 3));
+
+        var status = await WaitForStatusAsync(status => status.Entries == 3);
+        status.Should().BeEquivalentTo(new AuditStatus(3, 1, 0, 0, 0, 0, 0, []), "versions 1 to 3 of one account, none missing");
+        deposited.Headers.Header(CloudEventHeaders.StreamVersion).Should().BeNull("the message carries the former name only");
+        (await ReadRowAsync(deposited.EventId())).Should().Be((ada, 2L, CloudEventTypes.MoneyDeposited, "250.00", KafkaTopics.AccountEvents,
+            delivered[1].Partition.Value, delivered[1].Offset.Value));
+    }
+
     [Fact]
     public async Task SameMessageProducedTwice_OneRowAndOneDuplicateIgnored()
     {

@@ -36,6 +36,9 @@ public sealed class FraudConsumerTests(ITestOutputHelper output)
         message.Headers.Header(CloudEventHeaders.Subject).Should().Be(account.ToString());
         message.Headers.Header(CloudEventHeaders.Time).Should().Be("2026-03-02T14:30:00.123000Z");
         message.Headers.Header(CloudEventHeaders.ContentType).Should().Be("application/json");
+        message.Headers.Header(CloudEventHeaders.DataSchema).Should().Be("urn:ledger:schema:ledger.fraud.alert-raised.v1");
+        ContractSchemaCheck.Problems(message.Headers.Header(CloudEventHeaders.DataSchema)!, System.Text.Encoding.UTF8.GetString(message.Value))
+            .Should().BeEmpty();
         using var json = JsonDocument.Parse(message.Value);
         json.RootElement.GetProperty("alertId").GetGuid().Should().Be(alert.AlertId);
         json.RootElement.GetProperty("rule").GetString().Should().Be("large-debit");

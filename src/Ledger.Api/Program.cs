@@ -106,6 +106,7 @@ services.AddSingleton<RebuildJournal>();
 services.AddSingleton<ProjectionRebuilds>();
 services.AddSingleton<AsyncProjectionRunner>();
 services.AddSingleton<ReportQueries>();
+services.AddSingleton<NodeLeadership>();
 if (builder.Configuration.GetValue("Projections:RunAsync", defaultValue: true))
 {
     services.AddHostedService<AsyncProjectionsService>();
@@ -164,7 +165,7 @@ services.AddLedgerHealthChecks(kafkaOptions);
 // Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) and the runtime's own (System.Runtime: GC heap,
 // working set, thread pool) in Prometheus text format at /metrics.
 services.AddOpenTelemetry().WithMetrics(metrics => metrics
-    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName, "System.Runtime")
+    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName, NodeLeadership.MeterName, "System.Runtime")
     .AddPrometheusExporter());
 services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);

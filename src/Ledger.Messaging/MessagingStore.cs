@@ -1,3 +1,4 @@
+using Ledger.EventStore.Leadership;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.DeadLetters;
 using Ledger.Messaging.Relay;
@@ -24,6 +25,10 @@ public static class MessagingStore
         // relay read it; 100 ms either way keeps the commit-to-Kafka lag low for the cost of one cheap query per tick.
         options.Projections.FastPollingTime = RelayPollingTime;
         options.Projections.SlowPollingTime = RelayPollingTime;
+        // HotCold leader election (ADR-019): a node that does not run the relay tries to take it every second, so another
+        // node takes over about a second after the one that ran it lost its lock's connection (it died, or the database
+        // dropped it); Marten's monitored lock stops the relay on a node that sees its lock lost.
+        options.Projections.LeadershipPollingTime = (int)LeaderRole.PollingTime.TotalMilliseconds;
         ConsumerTables.AddTo(options, [ConsumerGapStore.BuildTable()]);
     }
 }

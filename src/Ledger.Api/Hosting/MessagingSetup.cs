@@ -11,7 +11,7 @@ namespace Ledger.Api.Hosting;
 
 /// <summary>
 /// Kafka for the API: the configured cluster or an embedded broker, the relay (a Marten subscription run by the async
-/// daemon in Solo mode, see ADR-001), and its status.
+/// daemon in HotCold mode: one node of those on the database publishes at a time, ADR-019), and its status.
 /// </summary>
 public static class MessagingSetup
 {
@@ -57,6 +57,6 @@ public static class MessagingSetup
         services.AddSingleton<RelayMetrics>();
         services.AddSingleton<EventPublisher>();
         marten.AddSubscriptionWithServices<RelaySubscription>(ServiceLifetime.Singleton)
-            .AddAsyncDaemon(DaemonMode.Solo);
+            .AddAsyncDaemon(DaemonMode.HotCold);
     }
 }

@@ -101,6 +101,8 @@ public abstract partial class ConsumerLoop : BackgroundService
                 }
             })
             .SetLogHandler((_, message) => KafkaLog.Write(_logger, message))
+            // Instances of a group share its partitions; each says which it took, so an operator sees how they are spread.
+            .SetPartitionsAssignedHandler((_, assigned) => LogAssigned(_logger, GroupId, string.Join(", ", assigned.Select(p => p.Partition.Value))))
             .SetPartitionsRevokedHandler((_, revoked) => Forget(revoked.Select(offset => offset.TopicPartition)))
             .SetPartitionsLostHandler((_, lost) => Forget(lost.Select(offset => offset.TopicPartition)))
             .Build();
@@ -315,6 +317,9 @@ public abstract partial class ConsumerLoop : BackgroundService
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer {Group} could not read its committed offset of {Partition}; a gap before its first message there goes unnoticed")]
     private static partial void LogCommittedUnknown(ILogger logger, Exception exception, string group, string partition);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consumer {Group} now also reads partitions {Partitions}")]
+    private static partial void LogAssigned(ILogger logger, string group, string partitions);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Consumer {Group} sent {Offset} to the dead-letter topic: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string group, string offset, string reason);

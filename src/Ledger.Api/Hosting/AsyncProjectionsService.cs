@@ -43,27 +43,40 @@ public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, A
                 continue;
             }
 
-            await using (held)
+            try
             {
-                using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Lost);
-                leadership.Took(LeaderRole.Reports);
-                LogLeading();
-                try
-                {
-                    await RunWhileLeadingAsync(leading.Token);
-                }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-                {
-                }
-                finally
-                {
-                    leadership.Left(LeaderRole.Reports);
-                }
+                await LeadAsync(held, stoppingToken);
+            }
+            // Giving a lost role up can fail on its dead connection; the node stands by and tries again.
+            catch (Exception failure) when (failure is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                LogLeaseFailed(failure);
+            }
+        }
+    }
 
-                if (!stoppingToken.IsCancellationRequested)
-                {
-                    LogLost();
-                }
+    private async Task LeadAsync(LeaderLease.Lease held, CancellationToken stoppingToken)
+    {
+        await using (held)
+        {
+            using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.Lost);
+            leadership.Took(LeaderRole.Reports);
+            LogLeading();
+            try
+            {
+                await RunWhileLeadingAsync(leading.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                leadership.Left(LeaderRole.Reports);
+            }
+
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                LogLost();
             }
         }
     }
@@ -120,6 +133,6 @@ public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, A
     [LoggerMessage(Level = LogLevel.Warning, Message = "This node lost the role 'reports' (its lock's connection is gone); the async projections stopped here")]
     private partial void LogLost();
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not try to take the role 'reports'; trying again shortly")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not take or give up the role 'reports'; trying again shortly")]
     private partial void LogLeaseFailed(Exception failure);
 }

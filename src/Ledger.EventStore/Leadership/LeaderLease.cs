@@ -39,6 +39,18 @@ public sealed class LeaderLease(NpgsqlDataSource dataSource, LeaderRole role)
         /// <summary>Cancelled when the lock's connection is lost: stop acting in the role at once.</summary>
         public CancellationToken Lost => handle.HandleLostToken;
 
-        public ValueTask DisposeAsync() => handle.DisposeAsync();
+        public async ValueTask DisposeAsync()
+        {
+            var lost = handle.HandleLostToken.IsCancellationRequested;
+            try
+            {
+                await handle.DisposeAsync();
+            }
+            // The connection went with the lock on it (that is how the role was lost): there is nothing left to release.
+            catch (Exception failure) when (lost &&
+                                            failure is InvalidOperationException or System.Data.Common.DbException)
+            {
+            }
+        }
     }
 }

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ledger.Contracts;
+using Ledger.EventStore.Leadership;
 using Ledger.Testing;
 using Npgsql;
 using Xunit.Abstractions;
@@ -73,13 +74,23 @@ public sealed partial class TwoNodeTests(ITestOutputHelper output)
                 }
             }));
 
-        await Eventually.HoldsAsync(async () => await CountEventsAsync(database) >= 150, "a stream of commands through both nodes");
+        await Eventually.HoldsAsync(async () => await CountEventsAsync(database) >= 100, "a stream of commands through both nodes");
+
+        // The database drops the connection that holds the reports' lock (a restart, a network fault): the node that ran
+        // them stops at once, and the role is taken again, here or on the other node.
+        var reportsNode = (await Task.WhenAll(nodes.Select(async node => (node, roles: await node.RolesAsync()))))
+            .Single(n => n.roles.Contains("reports")).node;
+        (await Sql.ScalarAsync<long>(database, TerminateLockHolder(LeaderRole.Reports.LockKey))).Should().Be(1, "one backend holds the lock");
+        await reportsNode.Process.WaitForOutputAsync(new Regex("lost the role 'reports'"));
+        await Eventually.HoldsAsync(async () => (await Task.WhenAll(nodes.Select(node => node.RolesAsync()))).Count(r => r.Contains("reports")) == 1,
+            "one node running the reports again");
+        await Eventually.HoldsAsync(async () => await CountEventsAsync(database) >= 200, "more commands through both nodes");
         leader.Killed = true;
         await leader.Process.KillAsync();
         var killed = Stopwatch.StartNew();
         await Eventually.HoldsAsync(async () => (await survivor.RolesAsync()) is ["relay", "reports"], "the survivor to take both roles");
         var takeover = killed.Elapsed;
-        await Eventually.HoldsAsync(async () => await CountEventsAsync(database) >= 400, "more commands after the failover");
+        await Eventually.HoldsAsync(async () => await CountEventsAsync(database) >= 500, "more commands after the failover");
         await stop.CancelAsync();
         await driving;
         output.WriteLine($"took over {takeover.TotalMilliseconds:F0} ms after the kill; {largeDebits} large debits");
@@ -143,6 +154,10 @@ public sealed partial class TwoNodeTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>Terminates the backend that holds the session advisory lock on <paramref name="key"/>; returns how many.</summary>
+    private static string TerminateLockHolder(long key) => string.Create(CultureInfo.InvariantCulture,
+        $"select count(pg_terminate_backend(pid)) from pg_locks where locktype = 'advisory' and granted and classid = {key >> 32} and objid = {key & 0xFFFF_FFFF} and objsubid = 1");
+
     private static Task<long> CountEventsAsync(string database) =>
         Sql.ScalarAsync<long>(database, "select count(*) from ledger.mt_events where type <> 'tombstone'");
 
@@ -176,10 +191,10 @@ public sealed partial class TwoNodeTests(ITestOutputHelper output)
             ["Kafka__ConsumerSessionTimeoutMs"] = "3000",
         });
         output.WriteLine($"{name}: {address}");
-        return new Node(name, process, address);
+        return new Node(name, process, address, output);
     }
 
-    private sealed record Node(string Name, ChildProcess Process, Uri Address) : IAsyncDisposable
+    private sealed record Node(string Name, ChildProcess Process, Uri Address, ITestOutputHelper Output) : IAsyncDisposable
     {
         /// <summary>Set just before the test kills it: a request it fails from then on is expected.</summary>
         public bool Killed
@@ -202,7 +217,16 @@ public sealed partial class TwoNodeTests(ITestOutputHelper output)
             return system.GetProperty("node").GetProperty("roles").EnumerateArray().Select(role => role.GetString()!).ToList();
         }
 
-        public ValueTask DisposeAsync() => Process.DisposeAsync();
+        /// <summary>Stops the node, then shows what it wrote when it exited on its own (it must not).</summary>
+        public async ValueTask DisposeAsync()
+        {
+            var crashed = Process.HasExited && !Killed;
+            await Process.DisposeAsync();
+            if (crashed)
+            {
+                Output.WriteLine($"{Name} exited on its own:{Environment.NewLine}{string.Join(Environment.NewLine, Process.Output.TakeLast(80))}");
+            }
+        }
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -22,6 +23,11 @@ namespace Ledger.Fraud;
 public sealed partial class FraudConsumer : ConsumerLoop
 {
     public const string Group = "ledger-fraud";
+
+    /// <summary>The fraud module's spans and meter (alerts published, alerts raised).</summary>
+    public const string TelemetryName = "Ledger.Fraud";
+
+    private static readonly ActivitySource Spans = new(TelemetryName);
 
     /// <summary>Alerts published per round trip to the store; more are published in further rounds.</summary>
     public const int PublishBatchMax = 100;
@@ -152,8 +158,14 @@ public sealed partial class FraudConsumer : ConsumerLoop
                 return;
             }
 
+            // Each alert message carries on the trace of the message being processed (the consumer's span), so a teller's
+            // request, its events and the alert they caused are one trace (ADR-022).
+            using var spans = new SendSpans(Spans, KafkaTopics.FraudAlerts);
+            var parent = Activity.Current?.Context ?? default;
+            var messages = pending.Select(alert => spans.Add(ToMessage(alert), parent)).ToList();
             // A failed delivery throws: the loop retries the message, and this publishes the same alerts again.
-            await Task.WhenAll(pending.Select(alert => _producer.ProduceAsync(KafkaTopics.FraudAlerts, ToMessage(alert), cancellationToken)));
+            await Task.WhenAll(messages.Select(message => _producer.ProduceAsync(KafkaTopics.FraudAlerts, message, cancellationToken)));
+            spans.Acknowledged();
             await _store.MarkPublishedAsync(pending.Select(alert => alert.AlertId).ToList(), cancellationToken);
             LogPublished(_logger, pending.Count, accountId);
             if (pending.Count < PublishBatchMax)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
@@ -23,6 +24,11 @@ namespace Ledger.Messaging.Consumers;
 public abstract partial class ConsumerLoop : BackgroundService
 {
     public const string MeterName = "Ledger.Consumers";
+
+    /// <summary>The consumers' spans: one per message processed, a child of the producer's span the message carries (ADR-022).</summary>
+    public const string ActivitySourceName = MeterName;
+
+    private static readonly ActivitySource Spans = new(ActivitySourceName);
 
     private static readonly Meter Meter = new(MeterName);
     private static readonly Dictionary<string, long> Lags = new(StringComparer.Ordinal);
@@ -152,6 +158,8 @@ public abstract partial class ConsumerLoop : BackgroundService
             return backoff;
         }
 
+        // Current on this thread while the message is handled, so the handler's database commands and messages are its children.
+        using var span = MessageTracing.StartProcess(Spans, result, GroupId);
         try
         {
             CheckContinuityAsync(consumer, result, stoppingToken).GetAwaiter().GetResult();
@@ -162,6 +170,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         }
         catch (PoisonMessageException poison)
         {
+            span?.SetStatus(ActivityStatusCode.Error, poison.Message);
             DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken).GetAwaiter().GetResult();
             consumer.StoreOffset(result);
             Processed(result);
@@ -170,6 +179,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
         {
             // Not the message's fault (database down, ...): process it again from the same offset.
+            span?.SetStatus(ActivityStatusCode.Error, exception.Message);
             LogRetry(_logger, exception, GroupId, result.TopicPartitionOffset.ToString(), backoff.TotalMilliseconds);
             consumer.Seek(result.TopicPartitionOffset);
             stoppingToken.WaitHandle.WaitOne(backoff);

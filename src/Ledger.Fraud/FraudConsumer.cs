@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -28,6 +29,9 @@ public sealed partial class FraudConsumer : ConsumerLoop
     public const string TelemetryName = "Ledger.Fraud";
 
     private static readonly ActivitySource Spans = new(TelemetryName);
+    private static readonly Meter Meter = new(TelemetryName);
+    private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("ledger.fraud.alerts", "{alert}",
+        "Fraud alerts raised, per rule (large-debit, velocity, deposit-drain).");
 
     /// <summary>Alerts published per round trip to the store; more are published in further rounds.</summary>
     public const int PublishBatchMax = 100;
@@ -87,6 +91,7 @@ public sealed partial class FraudConsumer : ConsumerLoop
                 await transaction.CommitAsync(cancellationToken);
                 foreach (var alert in alerts)
                 {
+                    AlertsRaised.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule));
                     LogAlertRaised(_logger, alert.Rule, alert.AccountId, alert.AlertId, alert.EventIds.Count);
                 }
 

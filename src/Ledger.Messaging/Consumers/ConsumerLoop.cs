@@ -36,6 +36,8 @@ public abstract partial class ConsumerLoop : BackgroundService
         "Messages on the topic not yet processed, per consumer group.");
     private static readonly Counter<long> LostMessages = Meter.CreateCounter<long>("ledger.consumer.lost_messages", "{message}",
         "Messages gone from Kafka (retention) before the consumer group read them, per group; each gap is in ledger_consumers.gaps.");
+    private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("ledger.consumer.dead_letters", "{message}",
+        "Messages the consumer group could never process, sent to the dead-letter topic, per group.");
 
     private readonly KafkaConnection _connection;
     private readonly KafkaOptions _options;
@@ -283,6 +285,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         headers.Add(CloudEventHeaders.DeadLetterOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
         await producer.ProduceAsync(KafkaTopics.AccountEventsDeadLetters,
             new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers }, cancellationToken);
+        DeadLetters.Add(1, new KeyValuePair<string, object?>("group", GroupId));
         LogDeadLettered(_logger, GroupId, result.TopicPartitionOffset.ToString(), reason);
     }
 

@@ -108,6 +108,7 @@ services.AddSingleton<ProjectionRebuilds>();
 services.AddSingleton<AsyncProjectionRunner>();
 services.AddSingleton<ReportQueries>();
 services.AddSingleton<NodeLeadership>();
+services.AddSingleton<RelayLagGauge>();
 if (builder.Configuration.GetValue("Projections:RunAsync", defaultValue: true))
 {
     services.AddHostedService<AsyncProjectionsService>();
@@ -172,6 +173,8 @@ services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);
 
 var app = builder.Build();
+// Observable gauges report only while their owner lives: created with the host, not on first use.
+app.Services.GetRequiredService<RelayLagGauge>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

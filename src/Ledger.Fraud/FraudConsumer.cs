@@ -52,6 +52,12 @@ public sealed partial class FraudConsumer : ConsumerLoop
         ArgumentNullException.ThrowIfNull(fraudOptions);
         _store = store;
         _fraud = fraudOptions.Value;
+        // Every rule's counter exists from the start at zero, so that Prometheus's increase() sees the first alert.
+        foreach (var rule in (string[])[FraudRules.LargeDebit, FraudRules.Velocity, FraudRules.DepositDrain])
+        {
+            AlertsRaised.Add(0, new KeyValuePair<string, object?>("rule", rule));
+        }
+
         _clock = clock;
         _logger = logger;
         var config = EventPublisher.ProducerConfig(connection.BootstrapServers, kafkaOptions.Value);

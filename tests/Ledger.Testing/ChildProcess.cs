@@ -47,7 +47,8 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            // A program from another project's output (a full path) runs in its own folder, with its own settings files.
+            WorkingDirectory = Path.IsPathRooted(assembly) ? Path.GetDirectoryName(assembly)! : AppContext.BaseDirectory,
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -202,7 +203,7 @@ public static partial class WorkersProcess
     /// test of startup failures waits for that).
     /// </summary>
     public static ChildProcess Start(string database, string bootstrapServers, bool applySchema = true,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string assembly = Assembly)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -217,14 +218,26 @@ public static partial class WorkersProcess
             settings[name] = value;
         }
 
-        return ChildProcess.Start(Assembly, [], settings);
+        return ChildProcess.Start(assembly, [], settings);
+    }
+
+    /// <summary>
+    /// The workers' dll in their own project's output, for a test project that cannot copy it beside its own (two programs'
+    /// settings files would overwrite each other): it builds them (a reference without the assembly) and runs them from there.
+    /// </summary>
+    public static string InOwnOutput()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (output.Name, output.Parent!.Name);
+        var repository = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(repository, "src", "Ledger.Workers", "bin", configuration, framework, Assembly);
     }
 
     /// <summary>Starts the workers and waits until they listen; returns them with their address.</summary>
     public static async Task<(ChildProcess Workers, Uri Address)> StartAsync(string database, string bootstrapServers,
-        IReadOnlyDictionary<string, string?>? environment = null)
+        IReadOnlyDictionary<string, string?>? environment = null, string assembly = Assembly)
     {
-        var workers = Start(database, bootstrapServers, environment: environment);
+        var workers = Start(database, bootstrapServers, environment: environment, assembly: assembly);
         try
         {
             var listening = await workers.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(90));

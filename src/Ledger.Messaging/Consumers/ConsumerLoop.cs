@@ -99,6 +99,10 @@ public abstract partial class ConsumerLoop : BackgroundService
 
     private void Run(CancellationToken stoppingToken)
     {
+        // Every group's counters exist from the start at zero, so that Prometheus's increase() sees the first one counted.
+        var group = new KeyValuePair<string, object?>("group", GroupId);
+        DeadLetters.Add(0, group);
+        LostMessages.Add(0, group);
         var errors = new KafkaErrorFilter();
         using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig())
             .SetErrorHandler((_, error) =>

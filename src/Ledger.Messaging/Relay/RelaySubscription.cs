@@ -98,6 +98,9 @@ public sealed class RelayMetrics : IDisposable
     {
         _published = _meter.CreateCounter<long>("ledger.relay.published", "{message}", "Messages acknowledged by Kafka.");
         _deadLetters = _meter.CreateCounter<long>("ledger.relay.dead_letters", "{event}", "Events set aside because they could not be mapped.");
+        // From zero at start, so that Prometheus's increase() sees the first one counted.
+        _published.Add(0);
+        _deadLetters.Add(0);
         _meter.CreateObservableGauge("ledger.relay.last_published_sequence", () => Interlocked.Read(ref _lastPublishedSequence), "{sequence}",
             "Global sequence of the last event the relay published.");
     }

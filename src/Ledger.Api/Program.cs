@@ -26,7 +26,6 @@ using Ledger.Messaging;
 using Ledger.Messaging.Consumers;
 using Ledger.Messaging.Relay;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using OpenTelemetry.Metrics;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -61,6 +60,8 @@ try
     (kafkaOptions, kafka, embeddedKafka) = MessagingSetup.Resolve(builder.Configuration, infrastructure, bootstrapLoggers);
     // Seals the integrity checkpoints (docs/audit.md); without a key every ledger-wide integrity check runs in full.
     checkpointSeal = CheckpointSeal.FromSetting(builder.Configuration[CheckpointSeal.Setting]);
+    // A malformed OTLP endpoint is refused here, with its setting named, rather than when the first span is exported.
+    LedgerTelemetry.OtlpEndpoint(builder.Configuration);
 }
 catch (Exception refused) when (StartupFailure.Describe(refused, typeof(Program).Assembly) is { } message)
 {
@@ -107,6 +108,7 @@ services.AddSingleton<ProjectionRebuilds>();
 services.AddSingleton<AsyncProjectionRunner>();
 services.AddSingleton<ReportQueries>();
 services.AddSingleton<NodeLeadership>();
+services.AddSingleton<RelayLagGauge>();
 if (builder.Configuration.GetValue("Projections:RunAsync", defaultValue: true))
 {
     services.AddHostedService<AsyncProjectionsService>();
@@ -162,15 +164,17 @@ services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = t
 services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemHandler.DescribeStatusOnly);
 services.AddExceptionHandler<ProblemHandler>();
 services.AddLedgerHealthChecks(kafkaOptions);
-// Relay and consumer metrics (meters Ledger.Relay, Ledger.Consumers) and the runtime's own (System.Runtime: GC heap,
-// working set, thread pool) in Prometheus text format at /metrics.
-services.AddOpenTelemetry().WithMetrics(metrics => metrics
-    .AddMeter(RelayMetrics.MeterName, ConsumerLoop.MeterName, NodeLeadership.MeterName, "System.Runtime")
-    .AddPrometheusExporter());
+// Traces (requests, PostgreSQL, group commits, the relay's and the consumers' messages; OTLP when configured) and metrics
+// (HTTP, runtime, Npgsql, relay, consumers, fraud, leadership) in Prometheus text format at /metrics (docs/operations.md).
+services.AddLedgerTelemetry(builder.Configuration, "ledger-api",
+    [GroupCommit.ActivitySourceName, RelayTracing.SourceName, ConsumerLoop.ActivitySourceName, FraudConsumer.TelemetryName],
+    [RelayMetrics.MeterName, ConsumerLoop.MeterName, NodeLeadership.MeterName, FraudConsumer.TelemetryName]);
 services.AddEndpointsApiExplorer();
 services.AddSwaggerGen(OpenApiSetup.Configure);
 
 var app = builder.Build();
+// Observable gauges report only while their owner lives: created with the host, not on first use.
+app.Services.GetRequiredService<RelayLagGauge>();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();

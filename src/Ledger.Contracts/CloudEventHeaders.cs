@@ -47,6 +47,14 @@ public static class CloudEventHeaders
     public const string Actor = "ce_actor";
     public const string ActorRole = "ce_actorrole";
 
+    /// <summary>
+    /// W3C Trace Context for Kafka: the span that produced the message (<c>00-&lt;trace id&gt;-&lt;span id&gt;-&lt;flags&gt;</c>) and
+    /// the trace's vendor state, if any. Not CloudEvents attributes: the names tracing libraries read from Kafka headers.
+    /// A message from before traces were carried, or of an event appended outside a trace, has none.
+    /// </summary>
+    public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
+
     public const string SpecVersionValue = "1.0";
     public const string SourceValue = "/ledger";
     public const string ContentTypeValue = "application/json";

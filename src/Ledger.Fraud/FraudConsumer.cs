@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -23,6 +25,14 @@ public sealed partial class FraudConsumer : ConsumerLoop
 {
     public const string Group = "ledger-fraud";
 
+    /// <summary>The fraud module's spans and meter (alerts published, alerts raised).</summary>
+    public const string TelemetryName = "Ledger.Fraud";
+
+    private static readonly ActivitySource Spans = new(TelemetryName);
+    private static readonly Meter Meter = new(TelemetryName);
+    private static readonly Counter<long> AlertsRaised = Meter.CreateCounter<long>("ledger.fraud.alerts", "{alert}",
+        "Fraud alerts raised, per rule (large-debit, velocity, deposit-drain).");
+
     /// <summary>Alerts published per round trip to the store; more are published in further rounds.</summary>
     public const int PublishBatchMax = 100;
 
@@ -42,6 +52,12 @@ public sealed partial class FraudConsumer : ConsumerLoop
         ArgumentNullException.ThrowIfNull(fraudOptions);
         _store = store;
         _fraud = fraudOptions.Value;
+        // Every rule's counter exists from the start at zero, so that Prometheus's increase() sees the first alert.
+        foreach (var rule in (string[])[FraudRules.LargeDebit, FraudRules.Velocity, FraudRules.DepositDrain])
+        {
+            AlertsRaised.Add(0, new KeyValuePair<string, object?>("rule", rule));
+        }
+
         _clock = clock;
         _logger = logger;
         var config = EventPublisher.ProducerConfig(connection.BootstrapServers, kafkaOptions.Value);
@@ -81,6 +97,7 @@ public sealed partial class FraudConsumer : ConsumerLoop
                 await transaction.CommitAsync(cancellationToken);
                 foreach (var alert in alerts)
                 {
+                    AlertsRaised.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule));
                     LogAlertRaised(_logger, alert.Rule, alert.AccountId, alert.AlertId, alert.EventIds.Count);
                 }
 
@@ -152,8 +169,14 @@ public sealed partial class FraudConsumer : ConsumerLoop
                 return;
             }
 
+            // Each alert message carries on the trace of the message being processed (the consumer's span), so a teller's
+            // request, its events and the alert they caused are one trace (ADR-022).
+            using var spans = new SendSpans(Spans, KafkaTopics.FraudAlerts);
+            var parent = Activity.Current?.Context ?? default;
+            var messages = pending.Select(alert => spans.Add(ToMessage(alert), parent)).ToList();
             // A failed delivery throws: the loop retries the message, and this publishes the same alerts again.
-            await Task.WhenAll(pending.Select(alert => _producer.ProduceAsync(KafkaTopics.FraudAlerts, ToMessage(alert), cancellationToken)));
+            await Task.WhenAll(messages.Select(message => _producer.ProduceAsync(KafkaTopics.FraudAlerts, message, cancellationToken)));
+            spans.Acknowledged();
             await _store.MarkPublishedAsync(pending.Select(alert => alert.AlertId).ToList(), cancellationToken);
             LogPublished(_logger, pending.Count, accountId);
             if (pending.Count < PublishBatchMax)

@@ -47,7 +47,8 @@ public sealed class ChildProcess : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
+            // A program from another project's output (a full path) runs in its own folder, with its own settings files.
+            WorkingDirectory = Path.IsPathRooted(assembly) ? Path.GetDirectoryName(assembly)! : AppContext.BaseDirectory,
         };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
@@ -188,5 +189,67 @@ public static partial class ApiProcess
     }
 
     [GeneratedRegex(@"Ledger API listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+}
+
+/// <summary>The workers (src/Ledger.Workers) as a child process; their health and metrics on a free loopback port.</summary>
+public static partial class WorkersProcess
+{
+    public const string Assembly = "Ledger.Workers.dll";
+
+    /// <summary>
+    /// Starts the workers in the default (Production) environment against the given database and Kafka, creating their tables
+    /// at start when told to (ADR-015); <paramref name="environment"/> adds or overrides variables. They may exit at once (a
+    /// test of startup failures waits for that).
+    /// </summary>
+    public static ChildProcess Start(string database, string bootstrapServers, bool applySchema = true,
+        IReadOnlyDictionary<string, string?>? environment = null, string assembly = Assembly)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings__Ledger"] = database,
+            ["Kafka__BootstrapServers"] = bootstrapServers,
+            ["Kafka__ConsumerSessionTimeoutMs"] = "3000",
+            ["Ledger__ApplySchemaOnStart"] = applySchema ? "true" : "false",
+            ["Workers__Urls"] = "http://127.0.0.1:0",
+        };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            settings[name] = value;
+        }
+
+        return ChildProcess.Start(assembly, [], settings);
+    }
+
+    /// <summary>
+    /// The workers' dll in their own project's output, for a test project that cannot copy it beside its own (two programs'
+    /// settings files would overwrite each other): it builds them (a reference without the assembly) and runs them from there.
+    /// </summary>
+    public static string InOwnOutput()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var (framework, configuration) = (output.Name, output.Parent!.Name);
+        var repository = output.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        return Path.Combine(repository, "src", "Ledger.Workers", "bin", configuration, framework, Assembly);
+    }
+
+    /// <summary>Starts the workers and waits until they listen; returns them with their address.</summary>
+    public static async Task<(ChildProcess Workers, Uri Address)> StartAsync(string database, string bootstrapServers,
+        IReadOnlyDictionary<string, string?>? environment = null, string assembly = Assembly)
+    {
+        var workers = Start(database, bootstrapServers, environment: environment, assembly: assembly);
+        try
+        {
+            var listening = await workers.WaitForOutputAsync(ListeningLine(), TimeSpan.FromSeconds(90));
+            return (workers, new Uri(listening.Groups[1].Value));
+        }
+        catch
+        {
+            await workers.DisposeAsync();
+            throw;
+        }
+    }
+
+    [GeneratedRegex(@"Ledger workers listening on (http://127\.0\.0\.1:\d+)")]
     private static partial Regex ListeningLine();
 }

@@ -1,7 +1,5 @@
-using System.Buffers;
-using System.Text.Json;
 using Ledger.Messaging;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Ledger.Messaging.Health;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Ledger.Api.Hosting;
@@ -13,7 +11,7 @@ namespace Ledger.Api.Hosting;
 /// </summary>
 public static class HealthSetup
 {
-    public const string Ready = "ready";
+    public const string Ready = HealthEndpoints.ReadyTag;
 
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
 
@@ -41,64 +39,5 @@ public static class HealthSetup
         }
     }
 
-    public static void MapLedgerHealthChecks(this IEndpointRouteBuilder endpoints)
-    {
-        endpoints.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
-        endpoints.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = WriteAsync })
-            .AllowAnonymous();
-    }
-
-    /// <summary><c>{"status":…,"totalDurationMs":…,"checks":[{"name","status","description","durationMs","error"?,"data"?}]}</c>.</summary>
-    public static async Task WriteAsync(HttpContext context, HealthReport report)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(report);
-        context.Response.ContentType = "application/json; charset=utf-8";
-        // Written to memory first: the response body takes no synchronous writes.
-        var buffer = new ArrayBufferWriter<byte>();
-        await using (var json = new Utf8JsonWriter(buffer))
-        {
-            Write(json, report);
-        }
-
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted);
-    }
-
-    private static void Write(Utf8JsonWriter json, HealthReport report)
-    {
-        json.WriteStartObject();
-        json.WriteString("status", report.Status.ToString());
-        json.WriteNumber("totalDurationMs", Math.Round(report.TotalDuration.TotalMilliseconds, 1));
-        json.WriteStartArray("checks");
-        foreach (var (name, entry) in report.Entries)
-        {
-            json.WriteStartObject();
-            json.WriteString("name", name);
-            json.WriteString("status", entry.Status.ToString());
-            json.WriteString("description", entry.Description);
-            json.WriteNumber("durationMs", Math.Round(entry.Duration.TotalMilliseconds, 1));
-            if (entry.Exception is { } exception)
-            {
-                // The message only: a stack trace on an anonymous endpoint would tell strangers about the internals.
-                json.WriteString("error", exception.Message);
-            }
-
-            if (entry.Data.Count > 0)
-            {
-                json.WriteStartObject("data");
-                foreach (var (key, value) in entry.Data)
-                {
-                    json.WritePropertyName(key);
-                    JsonSerializer.Serialize(json, value, value.GetType());
-                }
-
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
-    }
+    public static void MapLedgerHealthChecks(this IEndpointRouteBuilder endpoints) => HealthEndpoints.Map(endpoints, Ready);
 }

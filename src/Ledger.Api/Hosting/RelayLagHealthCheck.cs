@@ -1,4 +1,5 @@
 using System.Globalization;
+using Ledger.Messaging.Health;
 using Ledger.Messaging.Relay;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

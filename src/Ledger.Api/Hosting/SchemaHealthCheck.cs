@@ -1,5 +1,6 @@
 using System.Globalization;
 using Ledger.EventStore;
+using Ledger.Messaging.Health;
 using Marten;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore;
@@ -108,7 +109,7 @@ public sealed record IdempotentAnswer(string Key, Guid Token, Func<object, Store
 
 /// <summary>
 /// One command on existing accounts waiting for, or in, a group commit: the accounts it locks, the receipt it looks up,
-/// its decision, and who asked (stamped on its events).
+/// its decision, and who asked and in which trace (stamped on its events).
 /// </summary>
 public sealed class AccountCommand(
     IReadOnlyList<Guid> accountIds,
@@ -116,7 +117,8 @@ public sealed class AccountCommand(
     Func<AccountBook, DateTimeOffset, AccountDecision> decide,
     Actor actor,
     string? correlationId,
-    IdempotentAnswer? answer)
+    IdempotentAnswer? answer,
+    TraceContext? trace = null)
 {
     private const int Queued = 0;
     private const int Taken = 1;
@@ -128,6 +130,9 @@ public sealed class AccountCommand(
     public Actor Actor { get; } = actor;
     public string? CorrelationId { get; } = correlationId;
     public IdempotentAnswer? Answer { get; } = answer;
+
+    /// <summary>The request's span, stored with the command's events so that their publication joins its trace (ADR-022).</summary>
+    public TraceContext? Trace { get; } = trace;
 
     internal TaskCompletionSource<AccountDecision> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -164,6 +169,11 @@ public sealed class GroupCommit(
     TimeProvider clock,
     ILogger<GroupCommit> logger) : BackgroundService
 {
+    /// <summary>Spans of the group commit's transactions (ADR-022).</summary>
+    public const string ActivitySourceName = "Ledger.GroupCommit";
+
+    private static readonly ActivitySource Spans = new(ActivitySourceName);
+
     private readonly Channel<AccountCommand> _queue = Channel.CreateBounded<AccountCommand>(
         new BoundedChannelOptions(options.Value.QueueLengthMax) { FullMode = BoundedChannelFullMode.Wait });
 
@@ -290,6 +300,7 @@ public sealed class GroupCommit(
     /// </summary>
     private async Task<IReadOnlyList<AccountCommand>> WriteOnceAsync(IReadOnlyList<AccountCommand> batch)
     {
+        using var span = StartBatchSpan(batch);
         var limit = commands.Value.TimeLimit;
         using var deadline = new CancellationTokenSource(limit);
         var token = deadline.Token;
@@ -367,6 +378,19 @@ public sealed class GroupCommit(
         }
     }
 
+    /// <summary>
+    /// A span for one transaction of a batch, linked to the span of every request in it (its database commands are its
+    /// children). A batch of one command is a child of that request's span, so a quiet ledger shows one trace per request.
+    /// </summary>
+    private static Activity? StartBatchSpan(IReadOnlyList<AccountCommand> batch)
+    {
+        var links = batch.Where(command => command.Trace is not null).Select(command => new ActivityLink(command.Trace!.AsParent())).ToList();
+        var parent = batch.Count == 1 && batch[0].Trace is { } trace ? trace.AsParent() : default;
+        var span = Spans.StartActivity("group commit", ActivityKind.Internal, parent, links: links);
+        span?.SetTag("ledger.group_commit.commands", batch.Count);
+        return span;
+    }
+
     private static void Publish(IReadOnlyList<AccountCommand> batch, AccountDecision?[] decisions, Exception?[] rejections)
     {
         for (var i = 0; i < batch.Count; i++)
@@ -410,7 +434,7 @@ public sealed class GroupCommit(
 
     /// <summary>
     /// Appends each account's events in the order they were decided, expecting the version the batch locked, and stamps each
-    /// event with its own command's actor and correlation id.
+    /// event with its own command's actor, correlation id and trace context.
     /// </summary>
     private static void Append(IDocumentSession session, IReadOnlyList<AccountCommand> batch, AccountDecision?[] decisions,
         List<int> appends, Dictionary<Guid, long> versions)
@@ -444,6 +468,7 @@ public sealed class GroupCommit(
                 var stamped = action.Events[action.Events.Count - events.Count + k];
                 stamped.CorrelationId = events[k].Command.CorrelationId;
                 events[k].Command.Actor.StampOn(stamped);
+                events[k].Command.Trace?.StampOn(stamped);
             }
         }
     }
@@ -464,7 +489,8 @@ public sealed class AccountWriter(GroupCommit group, LedgerSessions sessions, Co
         where TView : class
     {
         ArgumentNullException.ThrowIfNull(decide);
-        var command = new AccountCommand(accountIds, receiptId, decide, sessions.Actor(), sessions.CorrelationId, commit.Answer());
+        var command = new AccountCommand(accountIds, receiptId, decide, sessions.Actor(), sessions.CorrelationId, commit.Answer(),
+            TraceContext.Current());
         var decision = await group.RunAsync(command, cancellationToken);
         var view = (TView)decision.Response;
         if (decision is RepeatDecision)

@@ -30,8 +30,8 @@ public sealed class RequestContext
 }
 
 /// <summary>
-/// Opens Marten sessions stamped with the request's correlation id and its authenticated actor (subject and role), so
-/// every event a command appends records who did it. Handlers own their sessions.
+/// Opens Marten sessions stamped with the request's correlation id, its authenticated actor (subject and role) and its
+/// trace context, so every event a command appends records who did it and in which trace. Handlers own their sessions.
 /// </summary>
 public sealed class LedgerSessions(IDocumentStore store, RequestContext context, IHttpContextAccessor http)
 {
@@ -40,6 +40,8 @@ public sealed class LedgerSessions(IDocumentStore store, RequestContext context,
         var session = store.LightweightSession();
         session.CorrelationId = context.CorrelationId;
         Actor().StampOn(session);
+        // The request's span goes with its events, so that their publication joins the request's trace (ADR-022).
+        TraceContext.Current()?.StampOn(session);
         return session;
     }
 

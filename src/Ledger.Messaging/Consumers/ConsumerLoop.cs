@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
@@ -24,12 +25,19 @@ public abstract partial class ConsumerLoop : BackgroundService
 {
     public const string MeterName = "Ledger.Consumers";
 
+    /// <summary>The consumers' spans: one per message processed, a child of the producer's span the message carries (ADR-022).</summary>
+    public const string ActivitySourceName = MeterName;
+
+    private static readonly ActivitySource Spans = new(ActivitySourceName);
+
     private static readonly Meter Meter = new(MeterName);
     private static readonly Dictionary<string, long> Lags = new(StringComparer.Ordinal);
     private static readonly ObservableGauge<long> LagGauge = Meter.CreateObservableGauge("ledger.consumer.lag", ObserveLags, "{message}",
         "Messages on the topic not yet processed, per consumer group.");
     private static readonly Counter<long> LostMessages = Meter.CreateCounter<long>("ledger.consumer.lost_messages", "{message}",
         "Messages gone from Kafka (retention) before the consumer group read them, per group; each gap is in ledger_consumers.gaps.");
+    private static readonly Counter<long> DeadLetters = Meter.CreateCounter<long>("ledger.consumer.dead_letters", "{message}",
+        "Messages the consumer group could never process, sent to the dead-letter topic, per group.");
 
     private readonly KafkaConnection _connection;
     private readonly KafkaOptions _options;
@@ -91,6 +99,10 @@ public abstract partial class ConsumerLoop : BackgroundService
 
     private void Run(CancellationToken stoppingToken)
     {
+        // Every group's counters exist from the start at zero, so that Prometheus's increase() sees the first one counted.
+        var group = new KeyValuePair<string, object?>("group", GroupId);
+        DeadLetters.Add(0, group);
+        LostMessages.Add(0, group);
         var errors = new KafkaErrorFilter();
         using var consumer = new ConsumerBuilder<string, byte[]>(ConsumerConfig())
             .SetErrorHandler((_, error) =>
@@ -152,6 +164,8 @@ public abstract partial class ConsumerLoop : BackgroundService
             return backoff;
         }
 
+        // Current on this thread while the message is handled, so the handler's database commands and messages are its children.
+        using var span = MessageTracing.StartProcess(Spans, result, GroupId);
         try
         {
             CheckContinuityAsync(consumer, result, stoppingToken).GetAwaiter().GetResult();
@@ -162,6 +176,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         }
         catch (PoisonMessageException poison)
         {
+            span?.SetStatus(ActivityStatusCode.Error, poison.Message);
             DeadLetterAsync(deadLetters, result, poison.Message, stoppingToken).GetAwaiter().GetResult();
             consumer.StoreOffset(result);
             Processed(result);
@@ -170,6 +185,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
         {
             // Not the message's fault (database down, ...): process it again from the same offset.
+            span?.SetStatus(ActivityStatusCode.Error, exception.Message);
             LogRetry(_logger, exception, GroupId, result.TopicPartitionOffset.ToString(), backoff.TotalMilliseconds);
             consumer.Seek(result.TopicPartitionOffset);
             stoppingToken.WaitHandle.WaitOne(backoff);
@@ -273,6 +289,7 @@ public abstract partial class ConsumerLoop : BackgroundService
         headers.Add(CloudEventHeaders.DeadLetterOffset, Encoding.UTF8.GetBytes(result.Offset.Value.ToString(CultureInfo.InvariantCulture)));
         await producer.ProduceAsync(KafkaTopics.AccountEventsDeadLetters,
             new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers }, cancellationToken);
+        DeadLetters.Add(1, new KeyValuePair<string, object?>("group", GroupId));
         LogDeadLettered(_logger, GroupId, result.TopicPartitionOffset.ToString(), reason);
     }
 

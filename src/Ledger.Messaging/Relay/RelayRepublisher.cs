@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using JasperFx.Events;
+using Ledger.Contracts;
 using Ledger.EventStore;
 using Ledger.Messaging.Consumers;
 using Marten;
@@ -41,9 +42,11 @@ public sealed class RelayRepublisher(IDocumentStore store, EventPublisher publis
                 break;
             }
 
-            var messages = Map(page);
+            using var spans = new SendSpans(RelayTracing.Source, KafkaTopics.AccountEvents);
+            var messages = Map(page, spans);
             skipped += page.Count - messages.Count;
             await publisher.PublishAsync(messages, cancellationToken);
+            spans.Acknowledged();
             published += messages.Count;
             next = page[^1].Sequence + 1;
         }
@@ -53,14 +56,14 @@ public sealed class RelayRepublisher(IDocumentStore store, EventPublisher publis
     }
 
     /// <summary>The relay's own mapping; an event it cannot map was set aside by the relay as a dead letter, and is here too.</summary>
-    private static List<Message<string, byte[]>> Map(IReadOnlyList<IEvent> page)
+    private static List<Message<string, byte[]>> Map(IReadOnlyList<IEvent> page, SendSpans spans)
     {
         var messages = new List<Message<string, byte[]>>(page.Count);
         foreach (var e in page)
         {
             try
             {
-                messages.Add(IntegrationEventMapper.Map(e));
+                messages.Add(spans.Add(IntegrationEventMapper.Map(e), RelayTracing.ParentOf(e)));
             }
             catch (UnmappableEventException)
             {

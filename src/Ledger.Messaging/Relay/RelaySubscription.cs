@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
+using Ledger.Contracts;
 using Ledger.EventStore;
 using Marten;
 using Marten.Subscriptions;
@@ -43,12 +45,14 @@ public sealed partial class RelaySubscription : SubscriptionBase
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(operations);
         var messages = new List<Message<string, byte[]>>(page.Events.Count);
+        // One producer span per message, each under the span of the request that appended its event (ADR-022).
+        using var spans = new SendSpans(RelayTracing.Source, KafkaTopics.AccountEvents);
         // Marten's tombstones fill the sequence positions of failed appends: no event, nothing to publish or set aside (ADR-008).
         foreach (var e in page.Events.Where(e => !Tombstones.IsTombstone(e.EventTypeName)))
         {
             try
             {
-                messages.Add(IntegrationEventMapper.Map(e));
+                messages.Add(spans.Add(IntegrationEventMapper.Map(e), RelayTracing.ParentOf(e)));
             }
             catch (UnmappableEventException exception)
             {
@@ -60,12 +64,24 @@ public sealed partial class RelaySubscription : SubscriptionBase
         }
 
         await _publisher.PublishAsync(messages, cancellationToken);
+        spans.Acknowledged();
         _metrics.Published(messages.Count, page.SequenceCeiling);
         return NullChangeListener.Instance;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Relay dead letter: event {Sequence} ({EventId}) in stream {StreamId} was not published: {Reason}")]
     private static partial void LogDeadLetter(ILogger logger, long sequence, Guid eventId, Guid streamId, string reason);
+}
+
+/// <summary>The relay's spans (activity source <c>Ledger.Relay</c>, named like its meter).</summary>
+public static class RelayTracing
+{
+    public const string SourceName = RelayMetrics.MeterName;
+
+    public static ActivitySource Source { get; } = new(SourceName);
+
+    /// <summary>The span that appended the event, stored with it (ADR-022); default (a new trace) when it has none.</summary>
+    public static ActivityContext ParentOf(IEvent e) => TraceContext.Of(e)?.AsParent() ?? default;
 }
 
 /// <summary>Relay metrics (meter <c>Ledger.Relay</c>).</summary>
@@ -82,6 +98,9 @@ public sealed class RelayMetrics : IDisposable
     {
         _published = _meter.CreateCounter<long>("ledger.relay.published", "{message}", "Messages acknowledged by Kafka.");
         _deadLetters = _meter.CreateCounter<long>("ledger.relay.dead_letters", "{event}", "Events set aside because they could not be mapped.");
+        // From zero at start, so that Prometheus's increase() sees the first one counted.
+        _published.Add(0);
+        _deadLetters.Add(0);
         _meter.CreateObservableGauge("ledger.relay.last_published_sequence", () => Interlocked.Read(ref _lastPublishedSequence), "{sequence}",
             "Global sequence of the last event the relay published.");
     }

@@ -1,9 +1,15 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Ledger.Testing;
 using Npgsql;
 
 namespace Ledger.Messaging.Tests.Consumers;
 
-/// <summary>The consumers also run as their own process (src/Ledger.Workers) against any bootstrap address.</summary>
+/// <summary>
+/// The consumers also run as their own process (src/Ledger.Workers) against any bootstrap address, with health and metrics
+/// endpoints of their own.
+/// </summary>
 public sealed class WorkersProcessTests
 {
     [Fact]
@@ -43,15 +49,77 @@ public sealed class WorkersProcessTests
         workers.StandardOutput.Should().NotContain("Embedded Kafka listening");
     }
 
-    /// <summary>The workers in the default (Production) environment; they create their tables at start when told to (ADR-015).</summary>
-    private static ChildProcess StartWorkers(string database, string bootstrapServers, bool applySchema = true) =>
-        ChildProcess.Start("Ledger.Workers.dll", [], new Dictionary<string, string?>
+    [Fact]
+    public async Task Workers_AnswerLivenessReadinessAndMetrics_WithoutAToken()
+    {
+        using var kafka = LedgerKafka.Start();
+        var database = PostgresServer.CreateDatabase();
+        var (workers, address) = await WorkersProcess.StartAsync(database, kafka.BootstrapServers);
+        await using var running = workers;
+        using var http = new HttpClient { BaseAddress = address };
+        using var producer = KafkaTestMessages.CreateProducer(kafka);
+        await producer.ProduceAccountEventAsync(KafkaTestMessages.AccountCreated(Guid.NewGuid()));
+
+        using (var live = await http.GetAsync(new Uri("/health/live", UriKind.Relative)))
         {
-            ["ConnectionStrings__Ledger"] = database,
-            ["Kafka__BootstrapServers"] = bootstrapServers,
-            ["Kafka__ConsumerSessionTimeoutMs"] = "3000",
-            ["Ledger__ApplySchemaOnStart"] = applySchema ? "true" : "false",
+            live.StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        var ready = await Eventually.FoundAsync(async () =>
+        {
+            using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return response.StatusCode == HttpStatusCode.OK && body.GetProperty("status").GetString() == "Healthy" ? (JsonElement?)body : null;
+        }, "the workers to be ready");
+        ready.GetProperty("checks").EnumerateArray().Select(check => check.GetProperty("name").GetString())
+            .Should().BeEquivalentTo(["postgres", "consumer-tables", "kafka"]);
+
+        var metrics = await Eventually.FoundAsync(async () =>
+        {
+            var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            return text.Contains("ledger_consumer_lag{", StringComparison.Ordinal) ? text : null;
+        }, "the consumers' lag in the metrics");
+        metrics.Should().Contain("group=\"ledger-audit\"").And.Contain("group=\"ledger-fraud\"").And.Contain("db_client_");
+    }
+
+    [Fact]
+    public async Task WorkersReadiness_IsDegradedWithoutKafka_AndUnhealthyWithoutTheirTables()
+    {
+        var kafka = LedgerKafka.Start();
+        var database = PostgresServer.CreateDatabase();
+        var (workers, address) = await WorkersProcess.StartAsync(database, kafka.BootstrapServers, new Dictionary<string, string?>
+        {
+            ["Health__KafkaCacheFor"] = "00:00:00",
+            ["Health__KafkaTimeout"] = "00:00:01",
+            ["Health__SchemaCacheFor"] = "00:00:00",
         });
+        await using var running = workers;
+        using var http = new HttpClient { BaseAddress = address };
+        await ReadinessAsync(http, HttpStatusCode.OK, "Healthy");
+
+        kafka.Dispose();
+        var degraded = await ReadinessAsync(http, HttpStatusCode.OK, "Degraded");
+        Check(degraded, "kafka").Should().Be("Degraded");
+
+        await Sql.ExecuteAsync(database, "drop schema ledger_audit cascade");
+        var unhealthy = await ReadinessAsync(http, HttpStatusCode.ServiceUnavailable, "Unhealthy");
+        Check(unhealthy, "consumer-tables").Should().Be("Unhealthy");
+        Check(unhealthy, "postgres").Should().Be("Healthy");
+    }
+
+    private static ChildProcess StartWorkers(string database, string bootstrapServers, bool applySchema = true) =>
+        WorkersProcess.Start(database, bootstrapServers, applySchema);
+
+    private static Task<JsonElement> ReadinessAsync(HttpClient http, HttpStatusCode status, string expected) =>
+        Eventually.FoundAsync(async () =>
+        {
+            using var response = await http.GetAsync(new Uri("/health/ready", UriKind.Relative));
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            return response.StatusCode == status && body.GetProperty("status").GetString() == expected ? (JsonElement?)body : null;
+        }, $"readiness {expected}");
+
+    private static string? Check(JsonElement report, string name) =>
+        report.GetProperty("checks").EnumerateArray().Single(check => check.GetProperty("name").GetString() == name).GetProperty("status").GetString();
 
     /// <summary>How many audit rows the event has (0 while the workers have not created the table yet).</summary>
     private static async Task<long> AuditRowsAsync(string database, Guid eventId, ChildProcess workers)

@@ -1,13 +1,13 @@
 using Confluent.Kafka;
-using Ledger.Messaging;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace Ledger.Api.Hosting;
+namespace Ledger.Messaging.Health;
 
 /// <summary>
 /// Whether Kafka answers a metadata request within <c>Health:KafkaTimeout</c>; the answer is cached for
-/// <c>Health:KafkaCacheFor</c>. Registered only when the relay or the consumers run in this process, with failure status
+/// <c>Health:KafkaCacheFor</c>. Registered where the relay or the consumers run (the API, the workers), with failure status
 /// <c>Degraded</c>: without Kafka the ledger still takes commands and the relay keeps their events in PostgreSQL until it
 /// can publish them, so the node stays in rotation and the outage shows instead of hiding.
 /// </summary>

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
-namespace Ledger.Api.Hosting;
+namespace Ledger.Messaging.Health;
 
 /// <summary>Ready when the event store's database answers a trivial query within the check's timeout.</summary>
 public sealed class PostgresHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace Ledger.Api.Hosting;
+namespace Ledger.Messaging.Health;
 
 /// <summary><c>Health:*</c> settings of the readiness checks (docs/operations.md, Health).</summary>
 public sealed class HealthOptions

@@ -6,6 +6,7 @@ using Confluent.Kafka;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Contracts;
 using Ledger.Testing;
+using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 
 namespace Ledger.Api.Tests;
@@ -31,6 +32,37 @@ public sealed partial class ObservabilityConfigTests(LedgerApiFactory factory) :
         Targets(jobs["ledger-api"]).Should().BeEquivalentTo(["api-1:8080", "api-2:8080"]);
         ((Dictionary<object, object>)jobs["ledger-api"]["authorization"])["credentials_file"].Should().Be("/etc/prometheus/secrets/api-token");
         Targets(jobs["ledger-workers"]).Should().BeEquivalentTo(["workers:8081"]);
+    }
+
+    /// <summary>
+    /// docker-compose.yml cannot run here (no Docker engine), so its shape is checked as Docker would read it (anchors and
+    /// merge keys resolved): two API nodes or more, named apart, one of them applying the schema, all behind the proxy, and
+    /// a healthcheck on every service.
+    /// </summary>
+    [Fact]
+    public void Compose_RunsTwoApiNodesBehindTheProxy_AndEveryServiceHasAHealthcheck()
+    {
+        var services = ((Dictionary<object, object>)Compose()["services"])
+            .ToDictionary(service => (string)service.Key, service => (Dictionary<object, object>)service.Value);
+
+        services.Where(service => !service.Value.ContainsKey("healthcheck")).Select(service => service.Key).Should()
+            .BeEmpty("every service says when it is healthy");
+        var nodes = services.Where(service => service.Value.TryGetValue("build", out var build) &&
+                                              (string)((Dictionary<object, object>)build)["dockerfile"] == "src/Ledger.Api/Dockerfile")
+            .ToDictionary(service => service.Key, service => (Dictionary<object, object>)service.Value["environment"]);
+        nodes.Should().HaveCountGreaterThanOrEqualTo(2);
+        nodes.Values.Select(environment => (string)environment["Ledger__NodeName"]).Should().OnlyHaveUniqueItems();
+        nodes.Values.Count(environment => (string)environment["Ledger__ApplySchemaOnStart"] == "true").Should()
+            .Be(1, "one node applies the schema; the others start once it is healthy");
+        var proxy = File.ReadAllText(Path.Combine(Repository(), "deploy", "proxy", "nginx.conf"));
+        foreach (var node in nodes.Keys)
+        {
+            proxy.Should().Contain($"server {node}:8080", "the proxy sends tellers to every node");
+        }
+
+        ((IEnumerable<object>)services["proxy"]["ports"]).Should().Equal("5080:8080");
+        services.Where(service => service.Value.ContainsKey("ports")).Select(service => service.Key).Should()
+            .NotContain(nodes.Keys, "tellers reach the nodes through the proxy only");
     }
 
     [Fact]
@@ -120,6 +152,12 @@ public sealed partial class ObservabilityConfigTests(LedgerApiFactory factory) :
 
     private static Dictionary<object, object> Yaml(string path) =>
         new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(File.ReadAllText(path));
+
+    private static Dictionary<object, object> Compose()
+    {
+        using var text = new StringReader(File.ReadAllText(Path.Combine(Repository(), "docker-compose.yml")));
+        return new DeserializerBuilder().Build().Deserialize<Dictionary<object, object>>(new MergingParser(new Parser(text)));
+    }
 
     private static string Repository()
     {

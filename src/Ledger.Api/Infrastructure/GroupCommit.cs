@@ -384,6 +384,11 @@ public sealed class GroupCommit(
     /// </summary>
     private static Activity? StartBatchSpan(IReadOnlyList<AccountCommand> batch)
     {
+        if (!Spans.HasListeners())
+        {
+            return null;
+        }
+
         var links = batch.Where(command => command.Trace is not null).Select(command => new ActivityLink(command.Trace!.AsParent())).ToList();
         var parent = batch.Count == 1 && batch[0].Trace is { } trace ? trace.AsParent() : default;
         var span = Spans.StartActivity("group commit", ActivityKind.Internal, parent, links: links);

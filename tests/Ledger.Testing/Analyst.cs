@@ -20,6 +20,11 @@ public sealed class Analyst(HttpClient http)
         return await Teller.Expect(response, HttpStatusCode.OK);
     }
 
+    /// <summary>Waits until every async projection has applied every committed event.</summary>
+    public Task WaitForReportsAsync() =>
+        Eventually.ReachesAsync(() => GetOkAsync(ProjectionsPath),
+            list => list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0), "every async projection at lag 0");
+
     /// <summary>Asks for a rebuild of <paramref name="projection"/>; the caller judges the answer (202, 404, 409).</summary>
     public Task<HttpResponseMessage> StartRebuildRawAsync(string projection) =>
         Http.PostAsync(new Uri($"{ProjectionsPath}/{projection}/rebuild", UriKind.Relative),

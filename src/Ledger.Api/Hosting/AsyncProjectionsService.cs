@@ -21,16 +21,24 @@ public sealed partial class AsyncProjectionsService(ProjectionCatalog catalog, A
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lease = leadership.LeaseFor(LeaderRole.Reports);
+        // While the database is away every attempt fails; the first failure of a spell is logged, not one a second.
+        var failing = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             LeaderLease.Lease? held = null;
             try
             {
                 held = await lease.TryAcquireAsync(stoppingToken);
+                failing = false;
             }
             catch (Exception failure) when (failure is not OperationCanceledException)
             {
-                LogLeaseFailed(failure);
+                if (!failing)
+                {
+                    LogLeaseFailed(failure);
+                }
+
+                failing = true;
             }
 
             if (held is null)

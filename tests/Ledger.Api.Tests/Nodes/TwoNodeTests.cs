@@ -109,8 +109,7 @@ public sealed partial class TwoNodeTests(ITestOutputHelper output)
             versions.Should().Equal(Enumerable.Range(1, versions.Count).Select(v => (long)v), "account {0} has no hole", account.Key);
         }
 
-        await Eventually.ReachesAsync(() => survivor.Analyst.GetOkAsync(Analyst.ProjectionsPath),
-            list => list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0), "every async projection at lag 0");
+        await survivor.Analyst.WaitForReportsAsync();
         await using (var verify = ChildProcess.Start("ledger.dll", ["projections", "verify", "--all", "--connection", database]))
         {
             (await verify.WaitForExitAsync()).Should().Be(0, "the reports equal a replay: {0}", verify.StandardOutput);

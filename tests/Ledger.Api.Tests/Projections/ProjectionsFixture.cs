@@ -49,9 +49,7 @@ public class ProjectionsFixture : IDisposable
         Rebuilder.RunAsync(Guid.NewGuid(), Catalog.Find(projection)!, RebuildKind.Verify, "test", progress: null, CancellationToken.None);
 
     /// <summary>Waits until every async projection has applied every committed event.</summary>
-    public Task WaitForReportsAsync() =>
-        Eventually.ReachesAsync(() => GetOkAsync("/api/v1/projections"),
-            list => list.EnumerateArray().All(p => p.GetProperty("lag").GetInt64() == 0), "every async projection at lag 0");
+    public Task WaitForReportsAsync() => Analyst.WaitForReportsAsync();
 
     /// <summary>Every row of a projection's table as JSON text, in key order, with the compared columns only.</summary>
     public async Task<IReadOnlyList<string>> RowsAsync(string projection)

@@ -131,6 +131,7 @@ services.AddScoped<IdempotencyScope>();
 services.AddScoped<CommandCommit>();
 services.AddScoped<NaturalKeyWrite>();
 services.AddScoped<AccountMovement>();
+services.AddScoped<AccountStatusChange>();
 services.AddScoped<AccountWriter>();
 services.AddSingleton<GroupCommit>();
 services.AddHostedService(provider => provider.GetRequiredService<GroupCommit>());
@@ -201,6 +202,8 @@ OpenAccountEndpoint.Map(moveMoney);
 DepositEndpoint.Map(moveMoney);
 WithdrawEndpoint.Map(moveMoney);
 TransferEndpoint.Map(moveMoney);
+AccountLifecycleEndpoints.Map(moveMoney);
+AccountLifecycleEndpoints.MapFreeze(v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.Freeze).RequireRateLimiting(RateLimits.Commands));
 
 var readAccounts = v1.MapGroup("").WithTags("Tellers").RequireAuthorization(Access.ReadAccounts);
 GetAccountEndpoint.Map(readAccounts);

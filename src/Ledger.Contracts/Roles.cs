@@ -11,5 +11,11 @@ public static class Roles
     public const string Analyst = "analyst";
     public const string Admin = "admin";
 
-    public static IReadOnlyList<string> All { get; } = [Teller, Auditor, Analyst, Admin];
+    /// <summary>A teller's senior: everything a teller does, and the second pair of eyes that approves large movements.</summary>
+    public const string Supervisor = "supervisor";
+
+    /// <summary>A service identity, not a person: the fraud consumer, which may freeze accounts and nothing else.</summary>
+    public const string Fraud = "fraud";
+
+    public static IReadOnlyList<string> All { get; } = [Teller, Auditor, Analyst, Admin, Supervisor, Fraud];
 }

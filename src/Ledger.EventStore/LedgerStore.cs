@@ -22,6 +22,12 @@ public static class LedgerStore
         [typeof(MoneyDeposited)] = "money_deposited",
         [typeof(MoneyWithdrawn)] = "money_withdrawn",
         [typeof(MoneyTransferred)] = "money_transferred",
+        [typeof(AccountFrozen)] = "account_frozen",
+        [typeof(AccountUnfrozen)] = "account_unfrozen",
+        [typeof(AccountClosed)] = "account_closed",
+        [typeof(HoldPlaced)] = "hold_placed",
+        [typeof(HoldCaptured)] = "hold_captured",
+        [typeof(HoldReleased)] = "hold_released",
     };
 
     /// <summary>Statements Npgsql keeps prepared per connection (its <c>Max Auto Prepare</c>), unless the connection string says otherwise.</summary>
@@ -80,6 +86,12 @@ public static class LedgerStore
         options.Events.MapEventType<MoneyDeposited>(EventTypeNames[typeof(MoneyDeposited)]);
         options.Events.MapEventType<MoneyWithdrawn>(EventTypeNames[typeof(MoneyWithdrawn)]);
         options.Events.MapEventType<MoneyTransferred>(EventTypeNames[typeof(MoneyTransferred)]);
+        options.Events.MapEventType<AccountFrozen>(EventTypeNames[typeof(AccountFrozen)]);
+        options.Events.MapEventType<AccountUnfrozen>(EventTypeNames[typeof(AccountUnfrozen)]);
+        options.Events.MapEventType<AccountClosed>(EventTypeNames[typeof(AccountClosed)]);
+        options.Events.MapEventType<HoldPlaced>(EventTypeNames[typeof(HoldPlaced)]);
+        options.Events.MapEventType<HoldCaptured>(EventTypeNames[typeof(HoldCaptured)]);
+        options.Events.MapEventType<HoldReleased>(EventTypeNames[typeof(HoldReleased)]);
 
         // An unknown event or a failing projection is a bug to stop on, never a row to skip silently.
         options.Projections.Errors.SkipUnknownEvents = false;
@@ -94,6 +106,8 @@ public static class LedgerStore
         }
 
         options.Schema.For<TransferReceipt>().Identity(receipt => receipt.TransferId).DocumentAlias(MartenTables.TransferReceiptAlias);
+        options.Schema.For<Hold>().Identity(hold => hold.HoldId).DocumentAlias(MartenTables.HoldAlias)
+            .Duplicate(hold => hold.AccountId);
 
         options.Storage.ExtendedSchemaObjects.Add(IdempotencyTable.Build(Schema));
         options.Storage.ExtendedSchemaObjects.AddRange(ProjectionTables.Build());

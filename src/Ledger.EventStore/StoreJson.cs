@@ -13,6 +13,13 @@ namespace Ledger.EventStore;
 [JsonSerializable(typeof(MoneyDeposited))]
 [JsonSerializable(typeof(MoneyWithdrawn))]
 [JsonSerializable(typeof(MoneyTransferred))]
+[JsonSerializable(typeof(AccountFrozen))]
+[JsonSerializable(typeof(AccountUnfrozen))]
+[JsonSerializable(typeof(AccountClosed))]
+[JsonSerializable(typeof(HoldPlaced))]
+[JsonSerializable(typeof(HoldCaptured))]
+[JsonSerializable(typeof(HoldReleased))]
 [JsonSerializable(typeof(Account))]
+[JsonSerializable(typeof(Hold))]
 [JsonSerializable(typeof(TransferReceipt))]
 public sealed partial class StoreJson : JsonSerializerContext;

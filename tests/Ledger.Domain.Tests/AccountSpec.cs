@@ -15,7 +15,7 @@ public sealed class AccountSpec
     /// <summary>The account as folded from its history; no history means the account does not exist yet.</summary>
     public static AccountSpec Given(params IAccountEvent[] history) => new(AccountDecider.Fold(history));
 
-    /// <summary>For states that no event can produce yet (an account that is not open: there is no closing event).</summary>
+    /// <summary>For states that no history of valid events can produce (a forged version or balance).</summary>
     public static AccountSpec GivenState(Account state) => new(state);
 
     public DecisionOutcome When(OpenAccount command) =>
@@ -26,6 +26,22 @@ public sealed class AccountSpec
 
     public DecisionOutcome When(Withdraw command) =>
         new(() => AccountDecider.Decide(command, Existing), decided => AccountDecider.Evolve(Existing, decided));
+
+    public DecisionOutcome When(FreezeAccount command) =>
+        new(() => AccountDecider.Decide(command, Existing), decided => AccountDecider.Evolve(Existing, decided));
+
+    public DecisionOutcome When(UnfreezeAccount command) =>
+        new(() => AccountDecider.Decide(command, Existing), decided => AccountDecider.Evolve(Existing, decided));
+
+    public DecisionOutcome When(CloseAccount command) =>
+        new(() => AccountDecider.Decide(command, Existing), decided => AccountDecider.Evolve(Existing, decided));
+
+    public DecisionOutcome When(PlaceHold command) =>
+        new(() => AccountDecider.Decide(command, Existing), decided =>
+        {
+            AccountDecider.Evolve(Existing, decided);
+            AccountDecider.EvolveHold(null, decided);
+        });
 
     private Account Existing =>
         _state ?? throw new InvalidOperationException("The spec needs a history that creates the account.");

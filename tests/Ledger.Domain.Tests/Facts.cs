@@ -25,6 +25,15 @@ internal static class Facts
     public static MoneyWithdrawn Withdrawn(Guid accountId, long amountMinor, string currency = "EUR") =>
         new(accountId, amountMinor, currency, null, Opened);
 
+    public static readonly Guid HoldId = new("401d0000-0000-4000-8000-000000000005");
+
+    public static AccountFrozen Frozen(Guid accountId, Guid? alertId = null) => new(accountId, "suspected fraud", alertId, Opened);
+
+    public static AccountClosed Closed(Guid accountId) => new(accountId, null, Opened);
+
+    public static HoldPlaced Held(Guid accountId, long amountMinor, DateTimeOffset? expiresAt = null, Guid? holdId = null) =>
+        new(holdId ?? HoldId, accountId, amountMinor, "EUR", "card 4242", expiresAt, HoldPurpose.Hold, null, null, Opened);
+
     public static MoneyTransferred Transferred(Guid fromAccountId, Guid toAccountId, long amountMinor, string currency = "EUR") =>
         new(TransferId, fromAccountId, toAccountId, amountMinor, currency, null, Opened);
 }

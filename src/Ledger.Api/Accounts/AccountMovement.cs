@@ -68,18 +68,28 @@ public sealed class AccountMovement(AccountWriter writer)
         ArgumentNullException.ThrowIfNull(decide);
         return writer.RunAsync<AccountView>([accountId], receiptId: null, (book, now) =>
             {
-                // The batch holds the account's lock, so this state includes every committed event (ADR-003, ADR-018).
-                var account = book.Find(accountId) ?? throw ProblemException.AccountNotFound(accountId);
-                if (expectedVersion is { } expected && expected != account.Version)
-                {
-                    throw new ProblemException(Problems.VersionMismatch,
-                        $"Account {accountId} is at version {account.Version}, not {expected} as given in If-Match.");
-                }
-
+                var account = Locked(book, accountId, expectedVersion);
                 var amountMinor = Rules.ToMinor(amount, Currency.Find(account.Currency), "amount");
                 var @event = decide(account, amountMinor, now);
                 return new AppendDecision([(accountId, @event)], Receipt: null, AccountView.From(AccountDecider.Evolve(account, @event)));
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The account as the batch has it, which holds its lock, so it includes every committed event (ADR-003, ADR-018); a
+    /// 412 if <paramref name="expectedVersion"/> (<c>If-Match</c>) is given and differs.
+    /// </summary>
+    public static Account Locked(AccountBook book, Guid accountId, long? expectedVersion)
+    {
+        ArgumentNullException.ThrowIfNull(book);
+        var account = book.Find(accountId) ?? throw ProblemException.AccountNotFound(accountId);
+        if (expectedVersion is { } expected && expected != account.Version)
+        {
+            throw new ProblemException(Problems.VersionMismatch,
+                $"Account {accountId} is at version {account.Version}, not {expected} as given in If-Match.");
+        }
+
+        return account;
     }
 }

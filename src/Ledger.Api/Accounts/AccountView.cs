@@ -4,12 +4,18 @@ using Ledger.Domain.Money;
 
 namespace Ledger.Api.Accounts;
 
-/// <summary>The account as the HTTP API shows it: amounts in major units of the account's currency.</summary>
+/// <summary>
+/// The account as the HTTP API shows it: amounts in major units of the account's currency. <see cref="Balance"/> is the
+/// ledger balance; <see cref="Held"/> the sum of its open holds; <see cref="Available"/> what a debit may take (balance plus
+/// overdraft limit minus held).
+/// </summary>
 public sealed record AccountView(
     Guid AccountId,
     string Owner,
     string Currency,
     decimal Balance,
+    decimal Available,
+    decimal Held,
     decimal OverdraftLimit,
     string Status,
     long Version,
@@ -29,7 +35,8 @@ public sealed record AccountView(
         ArgumentNullException.ThrowIfNull(account);
         var currency = account.CurrencyUnit;
         return new AccountView(account.AccountId, account.Owner, account.Currency,
-            MinorUnits.ToMajor(account.BalanceMinor, currency), MinorUnits.ToMajor(account.OverdraftLimitMinor, currency),
+            MinorUnits.ToMajor(account.BalanceMinor, currency), MinorUnits.ToMajor((decimal)account.AvailableMinor(), currency),
+            MinorUnits.ToMajor(account.HeldMinor, currency), MinorUnits.ToMajor(account.OverdraftLimitMinor, currency),
             account.Status.ToString().ToLowerInvariant(), account.Version, account.CreatedAt.ToUniversalTime(), account.UpdatedAt.ToUniversalTime());
     }
 

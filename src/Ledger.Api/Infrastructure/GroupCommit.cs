@@ -70,18 +70,23 @@ public sealed record AppendDecision(IReadOnlyList<(Guid AccountId, IAccountEvent
 public sealed record RepeatDecision(object Response) : AccountDecision(Response);
 
 /// <summary>
-/// The state a command of a batch decides on: every account the batch locked and every receipt it looked up, as committed
-/// before the batch, then changed by the decisions of the commands before it in the batch.
+/// The state a command of a batch decides on: every account the batch locked and every receipt and hold it looked up, as
+/// committed before the batch, then changed by the decisions of the commands before it in the batch. A hold is changed
+/// only by commands that lock its account, so under the batch's locks its state here is its committed state.
 /// </summary>
 public sealed class AccountBook
 {
     private readonly Dictionary<Guid, Account> _accounts;
     private readonly Dictionary<Guid, TransferReceipt> _receipts;
+    private readonly Dictionary<Guid, Hold> _holds;
+    private readonly HashSet<Guid> _placedHolds = [];
+    private readonly HashSet<Guid> _changedHolds = [];
 
-    internal AccountBook(Dictionary<Guid, Account> accounts, Dictionary<Guid, TransferReceipt> receipts)
+    internal AccountBook(Dictionary<Guid, Account> accounts, Dictionary<Guid, TransferReceipt> receipts, Dictionary<Guid, Hold> holds)
     {
         _accounts = accounts;
         _receipts = receipts;
+        _holds = holds;
     }
 
     /// <summary>The account, if it exists; only accounts the command named are here.</summary>
@@ -90,11 +95,37 @@ public sealed class AccountBook
     /// <summary>The receipt of a transfer id the command named, if that transfer was booked.</summary>
     public TransferReceipt? FindReceipt(Guid transferId) => _receipts.GetValueOrDefault(transferId);
 
+    /// <summary>The hold the command named, if it was placed (on whichever account).</summary>
+    public Hold? FindHold(Guid holdId) => _holds.GetValueOrDefault(holdId);
+
+    /// <summary>Holds placed by the batch's decisions (inserted: an id taken meanwhile elsewhere fails the batch).</summary>
+    internal IEnumerable<Hold> PlacedHolds => _placedHolds.Select(id => _holds[id]);
+
+    /// <summary>Holds that existed before the batch and were captured or released by it.</summary>
+    internal IEnumerable<Hold> ChangedHolds => _changedHolds.Except(_placedHolds).Select(id => _holds[id]);
+
     internal void Apply(AppendDecision decision)
     {
         foreach (var (accountId, e) in decision.Events)
         {
             _accounts[accountId] = AccountDecider.Evolve(_accounts.GetValueOrDefault(accountId), e);
+        }
+
+        // A capture to another account is one event on two streams: the hold changes once.
+        foreach (var e in decision.Events.Select(pair => pair.Event).Distinct(ReferenceEqualityComparer.Instance).Cast<IAccountEvent>())
+        {
+            var holdId = e switch
+            {
+                HoldPlaced placed => placed.HoldId,
+                HoldCaptured captured => captured.HoldId,
+                HoldReleased released => released.HoldId,
+                _ => (Guid?)null,
+            };
+            if (holdId is { } id)
+            {
+                _holds[id] = AccountDecider.EvolveHold(_holds.GetValueOrDefault(id), e);
+                (e is HoldPlaced ? _placedHolds : _changedHolds).Add(id);
+            }
         }
 
         if (decision.Receipt is { } receipt)
@@ -118,7 +149,8 @@ public sealed class AccountCommand(
     Actor actor,
     string? correlationId,
     IdempotentAnswer? answer,
-    TraceContext? trace = null)
+    TraceContext? trace = null,
+    Guid? holdId = null)
 {
     private const int Queued = 0;
     private const int Taken = 1;
@@ -127,6 +159,10 @@ public sealed class AccountCommand(
 
     public IReadOnlyList<Guid> AccountIds { get; } = accountIds;
     public Guid? ReceiptId { get; } = receiptId;
+
+    /// <summary>The hold the command places, captures or releases, looked up for its decision.</summary>
+    public Guid? HoldId { get; } = holdId;
+
     public Actor Actor { get; } = actor;
     public string? CorrelationId { get; } = correlationId;
     public IdempotentAnswer? Answer { get; } = answer;
@@ -322,8 +358,13 @@ public sealed class GroupCommit(
                 ? []
                 : (await session.LoadManyAsync<TransferReceipt>(token, receiptIds)).ToDictionary(receipt => receipt.TransferId);
 
+            var holdIds = batch.Where(command => command.HoldId is not null).Select(command => command.HoldId!.Value).Distinct().ToArray();
+            var holds = holdIds.Length == 0
+                ? []
+                : (await session.LoadManyAsync<Hold>(token, holdIds)).ToDictionary(hold => hold.HoldId);
+
             var versions = accounts.ToDictionary(pair => pair.Key, pair => pair.Value.Version);
-            var book = new AccountBook(accounts, receipts);
+            var book = new AccountBook(accounts, receipts, holds);
             var now = clock.GetUtcNow();
             for (var i = 0; i < batch.Count; i++)
             {
@@ -361,6 +402,16 @@ public sealed class GroupCommit(
                 }
 
                 Append(session, batch, decisions, appends, versions);
+                foreach (var placed in book.PlacedHolds)
+                {
+                    session.Insert(placed);
+                }
+
+                foreach (var changed in book.ChangedHolds)
+                {
+                    session.Update(changed);
+                }
+
                 committing = true;
                 await session.SaveChangesAsync(token);
             }
@@ -486,16 +537,17 @@ public sealed class GroupCommit(
 public sealed class AccountWriter(GroupCommit group, LedgerSessions sessions, CommandCommit commit)
 {
     /// <summary>
-    /// Locks <paramref name="accountIds"/>, looks up the receipt <paramref name="receiptId"/> if given, decides on them and
+    /// Locks <paramref name="accountIds"/>, looks up the receipt <paramref name="receiptId"/> and the hold
+    /// <paramref name="holdId"/> if given, decides on them and
     /// commits; returns the decision's answer (a repeated answer is stored under the request's key on its own).
     /// </summary>
     public async Task<TView> RunAsync<TView>(IReadOnlyList<Guid> accountIds, Guid? receiptId,
-        Func<AccountBook, DateTimeOffset, AccountDecision> decide, CancellationToken cancellationToken)
+        Func<AccountBook, DateTimeOffset, AccountDecision> decide, CancellationToken cancellationToken, Guid? holdId = null)
         where TView : class
     {
         ArgumentNullException.ThrowIfNull(decide);
         var command = new AccountCommand(accountIds, receiptId, decide, sessions.Actor(), sessions.CorrelationId, commit.Answer(),
-            TraceContext.Current());
+            TraceContext.Current(), holdId);
         var decision = await group.RunAsync(command, cancellationToken);
         var view = (TView)decision.Response;
         if (decision is RepeatDecision)

@@ -30,7 +30,20 @@ public static class Problems
     public static readonly ProblemKind InsufficientFunds = new("insufficient-funds", 422, "The account cannot cover this debit.");
     public static readonly ProblemKind CurrencyMismatch = new("currency-mismatch", 422, "The accounts hold different currencies.");
     public static readonly ProblemKind SameAccount = new("same-account", 422, "A transfer needs two different accounts.");
-    public static readonly ProblemKind AccountNotOpen = new("account-not-open", 422, "The account is not open.");
+    public static readonly ProblemKind AccountFrozen = new("account-frozen", 422, "The account is frozen: money may come in, not go out.");
+    public static readonly ProblemKind AccountClosed = new("account-closed", 422, "The account is closed.");
+    public static readonly ProblemKind AccountStatusUnchanged = new("account-status-unchanged", 409, "The account is already in the status asked for.");
+    public static readonly ProblemKind AccountNotSettled = new("account-not-settled", 422, "The account has a balance or open holds and cannot be closed.");
+    public static readonly ProblemKind HoldNotFound = new("hold-not-found", 404, "The hold does not exist on this account.");
+    public static readonly ProblemKind HoldAlreadyExists = new("hold-already-exists", 409, "A hold with this id already exists with different content.");
+    public static readonly ProblemKind HoldNotOpen = new("hold-not-open", 409, "The hold was captured or released already.");
+    public static readonly ProblemKind HoldExpired = new("hold-expired", 409, "The hold has expired and can no longer be captured.");
+    public static readonly ProblemKind HoldNotExpired = new("hold-not-expired", 409, "The hold has not expired.");
+    public static readonly ProblemKind CaptureOutOfRange = new("capture-out-of-range", 422, "A capture must be more than zero and at most the amount held.");
+    public static readonly ProblemKind ExpiryNotInFuture = new("expiry-not-in-future", 422, "A hold's expiry must be later than now.");
+    public static readonly ProblemKind WrongHoldKind = new("wrong-hold-kind", 409, "Movements awaiting approval are approved or rejected; holds are captured or released.");
+    public static readonly ProblemKind ApprovalNotFound = new("approval-not-found", 404, "There is no movement awaiting approval with this id.");
+    public static readonly ProblemKind SelfApproval = new("self-approval", 403, "The person who requested a movement may not approve or reject it.");
     public static readonly ProblemKind AmountOutOfRange = new("amount-out-of-range", 422, "The amount is outside the accepted range.");
     public static readonly ProblemKind BalanceOutOfRange = new("balance-out-of-range", 422, "The balance would leave the representable range.");
     public static readonly ProblemKind ProjectionNotFound = new("projection-not-found", 404, "There is no projection with this name.");
@@ -49,7 +62,8 @@ public static class Problems
     [
         Unauthenticated, Forbidden, Validation, MalformedRequest, AccountNotFound, AccountNotYetCreated, TransferNotFound, AccountAlreadyExists, TransferAlreadyExists,
         IdempotencyKeyInFlight, VersionMismatch, PayloadTooLarge, UnsupportedMediaType, NotFound, MethodNotAllowed, IdempotencyKeyReused, InsufficientFunds, CurrencyMismatch, SameAccount,
-        AccountNotOpen, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, RateLimited, Busy, DatabaseUnavailable, Internal,
+        AccountFrozen, AccountClosed, AccountStatusUnchanged, AccountNotSettled, HoldNotFound, HoldAlreadyExists, HoldNotOpen, HoldExpired,
+        HoldNotExpired, CaptureOutOfRange, ExpiryNotInFuture, WrongHoldKind, ApprovalNotFound, SelfApproval, AmountOutOfRange, BalanceOutOfRange, ProjectionNotFound, RebuildNotFound, RebuildInProgress, RateLimited, Busy, DatabaseUnavailable, Internal,
     ];
 }
 

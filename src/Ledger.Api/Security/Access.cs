@@ -11,8 +11,14 @@ namespace Ledger.Api.Security;
 /// </summary>
 public static class Access
 {
-    /// <summary>Open accounts, deposit, withdraw, transfer.</summary>
+    /// <summary>Open accounts, deposit, withdraw, transfer; place, capture and release holds; unfreeze and close accounts.</summary>
     public const string MoveMoney = "move-money";
+
+    /// <summary>Freeze an account: a teller's or supervisor's act, and the one thing the fraud service may do.</summary>
+    public const string Freeze = "freeze";
+
+    /// <summary>Approve or reject a movement awaiting approval (four eyes).</summary>
+    public const string Approve = "approve";
 
     /// <summary>The current account and transfer views; an account as of an instant or version is an audit read.</summary>
     public const string ReadAccounts = "read-accounts";
@@ -29,12 +35,14 @@ public static class Access
     /// <summary>The relay, the system view, consumer gaps and metrics.</summary>
     public const string Operate = "operate";
 
-    private static readonly string[] CurrentReaders = [Roles.Teller, Roles.Auditor, Roles.Analyst, Roles.Admin];
+    private static readonly string[] CurrentReaders = [Roles.Teller, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
 
     /// <summary>The roles each policy admits.</summary>
     public static IReadOnlyDictionary<string, string[]> PolicyRoles { get; } = new Dictionary<string, string[]>
     {
-        [MoveMoney] = [Roles.Teller, Roles.Admin],
+        [MoveMoney] = [Roles.Teller, Roles.Supervisor, Roles.Admin],
+        [Freeze] = [Roles.Teller, Roles.Supervisor, Roles.Admin, Roles.Fraud],
+        [Approve] = [Roles.Supervisor],
         [ReadAccounts] = CurrentReaders,
         [Audit] = [Roles.Auditor, Roles.Admin],
         [Report] = [Roles.Analyst, Roles.Auditor, Roles.Admin],

@@ -93,12 +93,55 @@ public static class HashChain
                 data["currency"] = transfer.Currency;
                 AddIfPresent(data, "reference", transfer.Reference);
                 break;
+            case AccountFrozen frozen:
+                data["accountId"] = Uuid(frozen.AccountId);
+                data["reason"] = frozen.Reason;
+                AddIfPresent(data, "alertId", frozen.AlertId is { } alertId ? Uuid(alertId) : null);
+                break;
+            case AccountUnfrozen unfrozen:
+                data["accountId"] = Uuid(unfrozen.AccountId);
+                data["reason"] = unfrozen.Reason;
+                break;
+            case AccountClosed closed:
+                data["accountId"] = Uuid(closed.AccountId);
+                AddIfPresent(data, "reason", closed.Reason);
+                break;
+            case HoldPlaced placed:
+                data["holdId"] = Uuid(placed.HoldId);
+                AddMovement(data, placed.AccountId, placed.AmountMinor, placed.Currency, placed.Reference);
+                AddIfPresent(data, "expiresAt", placed.ExpiresAt is { } expiresAt ? Time(expiresAt) : null);
+                data["purpose"] = PurposeName(placed.Purpose);
+                AddIfPresent(data, "toAccountId", placed.ToAccountId is { } to ? Uuid(to) : null);
+                AddIfPresent(data, "requestedBy", placed.RequestedBy);
+                break;
+            case HoldCaptured captured:
+                data["holdId"] = Uuid(captured.HoldId);
+                AddMovement(data, captured.AccountId, captured.AmountMinor, captured.Currency, captured.Reference);
+                data["heldMinor"] = captured.HeldMinor;
+                AddIfPresent(data, "toAccountId", captured.ToAccountId is { } capturedTo ? Uuid(capturedTo) : null);
+                AddIfPresent(data, "approvedBy", captured.ApprovedBy);
+                break;
+            case HoldReleased released:
+                data["holdId"] = Uuid(released.HoldId);
+                AddMovement(data, released.AccountId, released.AmountMinor, released.Currency, reference: null);
+                data["reason"] = released.Reason;
+                AddIfPresent(data, "rejectedBy", released.RejectedBy);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(@event), @event.GetType().Name, "Not an account event.");
         }
 
         return data;
     }
+
+    /// <summary>A hold's purpose as the chain, history and contracts spell it: <c>hold</c>, <c>withdrawal-approval</c>, <c>transfer-approval</c>.</summary>
+    public static string PurposeName(HoldPurpose purpose) => purpose switch
+    {
+        HoldPurpose.Hold => "hold",
+        HoldPurpose.WithdrawalApproval => "withdrawal-approval",
+        HoldPurpose.TransferApproval => "transfer-approval",
+        _ => throw new ArgumentOutOfRangeException(nameof(purpose), purpose, "Not a hold purpose."),
+    };
 
     public static string Time(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);

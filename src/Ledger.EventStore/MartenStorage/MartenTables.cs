@@ -17,8 +17,10 @@ public static class MartenTables
     /// <summary>The document aliases <see cref="LedgerStore.Configure"/> gives Marten; its table for alias X is mt_doc_X.</summary>
     public const string AccountAlias = "account";
     public const string TransferReceiptAlias = "transfer_receipt";
+    public const string HoldAlias = "hold";
     public const string AccountDocuments = $"mt_doc_{AccountAlias}";
     public const string TransferReceiptDocuments = $"mt_doc_{TransferReceiptAlias}";
+    public const string HoldDocuments = $"mt_doc_{HoldAlias}";
 
     /// <summary>The columns of an event a replay reads, in the order <see cref="Projections.EventReader"/> reads them.</summary>
     private const string ReplayColumns = $"stream_id, version, seq_id, id, type, data, correlation_id, {ActorColumns}";

@@ -99,14 +99,15 @@ public class DepositTests
             .ThenRejects<BalanceOutOfRange>();
 
     [Fact]
-    public void AccountNotOpen_IsRejected()
-    {
-        // No event closes an account yet, so the state is built directly with a status other than Open.
-        var notOpen = AccountDecider.Fold([Created(Alice)])! with { Status = (AccountStatus)1 };
-
-        AccountSpec.GivenState(notOpen)
+    public void FrozenAccount_AcceptsTheCredit() =>
+        AccountSpec.Given(Created(Alice), Frozen(Alice))
             .When(new Deposit(Alice, 1_00, null, Now))
-            .ThenRejects<AccountNotOpen>()
-            .Message.Should().Be($"Account {Alice} is 1, not open.");
-    }
+            .Then(new MoneyDeposited(Alice, 1_00, "EUR", null, Now));
+
+    [Fact]
+    public void ClosedAccount_IsRejected() =>
+        AccountSpec.Given(Created(Alice), Closed(Alice))
+            .When(new Deposit(Alice, 1_00, null, Now))
+            .ThenRejects<AccountIsClosed>()
+            .Message.Should().Be($"Account {Alice} is closed: it takes no more movements, holds or changes.");
 }

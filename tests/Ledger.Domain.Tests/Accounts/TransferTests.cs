@@ -130,29 +130,30 @@ public class TransferTests
             .Message.Should().Be($"Account {Bob} would hold a balance outside the range the ledger can represent.");
 
     [Fact]
-    public void SourceNotOpen_IsRejected()
-    {
-        // No event closes an account yet, so the state is built directly with a status other than Open.
-        var source = AccountDecider.Fold([Created(Alice), Deposited(Alice, 100_00)])! with { Status = (AccountStatus)1 };
-        var destination = AccountDecider.Fold([Created(Bob)])!;
-
-        TransferSpec.GivenStates(source, destination)
+    public void FrozenSource_IsRejected() =>
+        TransferSpec.Given([Created(Alice), Deposited(Alice, 100_00), Frozen(Alice)], [Created(Bob)])
             .When(new Transfer(TransferId, Alice, Bob, 1_00, null, Now))
-            .ThenRejects<AccountNotOpen>()
-            .Message.Should().StartWith($"Account {Alice} ");
-    }
+            .ThenRejects<AccountIsFrozen>()
+            .Message.Should().StartWith($"Account {Alice} is frozen");
 
     [Fact]
-    public void DestinationNotOpen_IsRejected()
-    {
-        var source = AccountDecider.Fold([Created(Alice), Deposited(Alice, 100_00)])!;
-        var destination = AccountDecider.Fold([Created(Bob)])! with { Status = (AccountStatus)1 };
-
-        TransferSpec.GivenStates(source, destination)
+    public void FrozenDestination_IsCredited() =>
+        TransferSpec.Given([Created(Alice), Deposited(Alice, 100_00)], [Created(Bob), Frozen(Bob)])
             .When(new Transfer(TransferId, Alice, Bob, 1_00, null, Now))
-            .ThenRejects<AccountNotOpen>()
-            .Message.Should().StartWith($"Account {Bob} ");
-    }
+            .Then(new MoneyTransferred(TransferId, Alice, Bob, 1_00, "EUR", null, Now));
+
+    [Fact]
+    public void ClosedDestination_IsRejected() =>
+        TransferSpec.Given([Created(Alice), Deposited(Alice, 100_00)], [Created(Bob), Closed(Bob)])
+            .When(new Transfer(TransferId, Alice, Bob, 1_00, null, Now))
+            .ThenRejects<AccountIsClosed>()
+            .Message.Should().StartWith($"Account {Bob} is closed");
+
+    [Fact]
+    public void OpenHoldsOfTheSource_ReduceWhatMayBeTransferred() =>
+        TransferSpec.Given([Created(Alice), Deposited(Alice, 100_00), Held(Alice, 99_01)], [Created(Bob)])
+            .When(new Transfer(TransferId, Alice, Bob, 1_00, null, Now))
+            .ThenRejects<InsufficientFunds>();
 
     [Fact]
     public void DecidedAgainstAccountsTheCommandDoesNotName_ViolatesInvariant() =>

@@ -112,14 +112,36 @@ public class WithdrawTests
             .Message.Should().StartWith("The amount must be greater than 0 and at most 1000000000000").And.EndWith($" {currency}.");
 
     [Fact]
-    public void AccountNotOpen_IsRejected()
-    {
-        // No event closes an account yet, so the state is built directly with a status other than Open.
-        var notOpen = AccountDecider.Fold([Created(Alice), Deposited(Alice, 100_00)])! with { Status = (AccountStatus)1 };
-
-        AccountSpec.GivenState(notOpen)
+    public void FrozenAccount_IsRejected() =>
+        AccountSpec.Given(Created(Alice), Deposited(Alice, 100_00), Frozen(Alice))
             .When(new Withdraw(Alice, 1_00, null, Now))
-            .ThenRejects<AccountNotOpen>();
+            .ThenRejects<AccountIsFrozen>()
+            .Message.Should().Be($"Account {Alice} is frozen: it cannot be debited, hold money or be closed until it is unfrozen.");
+
+    [Fact]
+    public void UnfrozenAccount_IsDebitedAgain() =>
+        AccountSpec.Given(Created(Alice), Deposited(Alice, 100_00), Frozen(Alice), new AccountUnfrozen(Alice, "cleared", Opened))
+            .When(new Withdraw(Alice, 1_00, null, Now))
+            .Then(new MoneyWithdrawn(Alice, 1_00, "EUR", null, Now));
+
+    [Fact]
+    public void ClosedAccount_IsRejected() =>
+        AccountSpec.Given(Created(Alice), Closed(Alice))
+            .When(new Withdraw(Alice, 1_00, null, Now))
+            .ThenRejects<AccountIsClosed>();
+
+    [Fact]
+    public void OpenHolds_ReduceWhatMayBeWithdrawn()
+    {
+        var history = new IAccountEvent[] { Created(Alice, overdraftLimitMinor: 10_00), Deposited(Alice, 100_00), Held(Alice, 60_00) };
+
+        AccountSpec.Given(history)
+            .When(new Withdraw(Alice, 50_00, null, Now))
+            .Then(new MoneyWithdrawn(Alice, 50_00, "EUR", null, Now));
+        AccountSpec.Given(history)
+            .When(new Withdraw(Alice, 50_01, null, Now))
+            .ThenRejects<InsufficientFunds>()
+            .Message.Should().Be($"Account {Alice} cannot be debited 50.01 EUR: balance 100.00 EUR, overdraft limit 10.00 EUR, held 60.00 EUR.");
     }
 
     [Fact]

@@ -19,6 +19,9 @@ public sealed record Actor(string Subject, string Role)
     /// <summary>The actor of every event the seed writes.</summary>
     public static Actor Seed { get; } = new("seed", "system");
 
+    /// <summary>The actor of the releases of expired holds.</summary>
+    public static Actor HoldExpiry { get; } = new("hold-expiry", "system");
+
     /// <summary>Stamps every event the session appends with this actor.</summary>
     public void StampOn(IDocumentSession session)
     {

@@ -1,16 +1,21 @@
 using FluentValidation;
+using Ledger.Api.Approvals;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Api.Accounts;
 
 /// <summary>The body of a deposit or a withdrawal.</summary>
 public sealed record MovementRequest(AmountInput? Amount, string? Reference);
 
-/// <summary>What deposits and withdrawals have in common, for their shared validation and endpoint shape.</summary>
-public interface IMovementCommand : ICommand<AccountView>
+/// <summary>
+/// What deposits and withdrawals have in common, for their shared validation and endpoint shape. The answer is the
+/// <see cref="AccountView"/> after the movement, or an <see cref="ApprovalView"/> for a withdrawal that awaits approval.
+/// </summary>
+public interface IMovementCommand : ICommand<object>
 {
     Guid AccountId { get; }
 
@@ -36,7 +41,7 @@ public static class MovementEndpoints
 {
     /// <summary>
     /// <c>POST {pattern}</c> with a <see cref="MovementRequest"/> and an optional <c>If-Match</c>: 200 with the account view
-    /// after the movement and its <c>ETag</c>.
+    /// after the movement and its <c>ETag</c>, or 202 with the approval it awaits (four eyes) and its <c>Location</c>.
     /// </summary>
     public static RouteHandlerBuilder MapMovement<TCommand>(this IEndpointRouteBuilder routes, string pattern,
         Func<Guid, MovementRequest, long?, TCommand> command)
@@ -44,8 +49,14 @@ public static class MovementEndpoints
         routes.MapPost(pattern,
                 async (Guid accountId, MovementRequest request, HttpRequest http, IMediator mediator, CancellationToken cancellationToken) =>
                 {
-                    var view = await mediator.Send(command(accountId, request with { Reference = Rules.Clean(request.Reference) },
+                    var answer = await mediator.Send(command(accountId, request with { Reference = Rules.Clean(request.Reference) },
                         ETags.ParseIfMatch(http)), cancellationToken);
+                    if (answer is ApprovalView pending)
+                    {
+                        return (Results<Ok<AccountView>, Accepted<ApprovalView>>)TypedResults.Accepted(pending.Location, pending);
+                    }
+
+                    var view = (AccountView)answer;
                     http.HttpContext.Response.Headers.ETag = ETags.Of(view.Version);
                     return TypedResults.Ok(view);
                 })
@@ -58,20 +69,23 @@ public static class MovementEndpoints
 
 /// <summary>
 /// The write path shared by deposits and withdrawals: in the account's group commit, check the optional expected version,
-/// convert the amount with the account's currency, decide and append.
+/// convert the amount with the account's currency, decide and append. A decision to hold the amount for approval is
+/// answered with the approval; any other with the account after it.
 /// </summary>
 public sealed class AccountMovement(AccountWriter writer)
 {
-    public Task<AccountView> ApplyAsync(Guid accountId, decimal amount, long? expectedVersion,
+    public Task<object> ApplyAsync(Guid accountId, decimal amount, long? expectedVersion,
         Func<Account, long, DateTimeOffset, IAccountEvent> decide, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(decide);
-        return writer.RunAsync<AccountView>([accountId], receiptId: null, (book, now) =>
+        return writer.RunAsync<object>([accountId], receiptId: null, (book, now) =>
             {
                 var account = Locked(book, accountId, expectedVersion);
                 var amountMinor = Rules.ToMinor(amount, Currency.Find(account.Currency), "amount");
                 var @event = decide(account, amountMinor, now);
-                return new AppendDecision([(accountId, @event)], Receipt: null, AccountView.From(AccountDecider.Evolve(account, @event)));
+                var after = AccountDecider.Evolve(account, @event);
+                object answer = @event is HoldPlaced placed ? ApprovalView.From(AccountDecider.EvolveHold(null, placed), after) : AccountView.From(after);
+                return new AppendDecision([(accountId, @event)], Receipt: null, answer);
             },
             cancellationToken);
     }

@@ -10,9 +10,9 @@ public static class DepositEndpoint
 
     public sealed class Validator : MovementValidator<Command>;
 
-    public sealed class Handler(AccountMovement movement) : ICommandHandler<Command, AccountView>
+    public sealed class Handler(AccountMovement movement) : ICommandHandler<Command, object>
     {
-        public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
+        public async ValueTask<object> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
             return await movement.ApplyAsync(command.AccountId, command.Amount.Validated(), command.ExpectedVersion,

@@ -1,3 +1,4 @@
+using Ledger.Api.Approvals;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Mediator;
@@ -10,14 +11,21 @@ public static class WithdrawEndpoint
 
     public sealed class Validator : MovementValidator<Command>;
 
-    public sealed class Handler(AccountMovement movement) : ICommandHandler<Command, AccountView>
+    /// <summary>A withdrawal above its currency's approval threshold is held for a supervisor's approval instead (four eyes).</summary>
+    public sealed class Handler(AccountMovement movement, FourEyes fourEyes) : ICommandHandler<Command, object>
     {
-        public async ValueTask<AccountView> Handle(Command command, CancellationToken cancellationToken)
+        public async ValueTask<object> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
+            var requester = fourEyes.Requester;
             return await movement.ApplyAsync(command.AccountId, command.Amount.Validated(), command.ExpectedVersion,
-                (account, amountMinor, now) => AccountDecider.Decide(
-                    new Withdraw(account.AccountId, amountMinor, command.Reference, now), account),
+                (account, amountMinor, now) =>
+                {
+                    var withdrawal = new Withdraw(account.AccountId, amountMinor, command.Reference, now);
+                    return fourEyes.Requires(account, amountMinor)
+                        ? AccountDecider.RequestApproval(withdrawal, account, Guid.CreateVersion7(), requester)
+                        : AccountDecider.Decide(withdrawal, account);
+                },
                 cancellationToken);
         }
     }
@@ -26,5 +34,6 @@ public static class WithdrawEndpoint
         routes.MapMovement("/accounts/{accountId}/withdrawals",
                 (accountId, request, expectedVersion) => new Command(accountId, request.Amount, request.Reference, expectedVersion))
             .WithName("Withdraw")
-            .WithSummary("Debits an account, within its balance plus overdraft limit.");
+            .WithSummary("Debits an account, within what is available (balance plus overdraft limit minus holds); above the approval threshold it awaits a supervisor (202).")
+            .Produces<ApprovalView>(StatusCodes.Status202Accepted);
 }

@@ -9,8 +9,9 @@ using Npgsql;
 namespace Ledger.Api.Hosting;
 
 /// <summary>
-/// The roles this node plays among the nodes on one database (ADR-019): <c>relay</c> (Marten's async daemon in HotCold
-/// mode runs the relay subscription on one node) and <c>reports</c> (<see cref="AsyncProjectionsService"/>). Shown by
+/// The roles this node plays among the nodes on one database (ADR-021): <c>relay</c> (Marten's async daemon in HotCold
+/// mode runs the relay subscription on one node), <c>reports</c> (<see cref="AsyncProjectionsService"/>) and
+/// <c>hold-expiry</c> (<see cref="HoldExpiryService"/>). Shown by
 /// <c>GET /api/v1/system</c> and exported as the gauge <c>ledger.leadership.leader</c> (1 on the node that plays the role).
 /// </summary>
 public sealed class NodeLeadership : IDisposable
@@ -79,7 +80,7 @@ public sealed class NodeLeadership : IDisposable
     private IEnumerable<Measurement<int>> Observe()
     {
         var roles = Roles();
-        var all = new[] { Relay, LeaderRole.Reports.Name };
+        var all = new[] { Relay, LeaderRole.Reports.Name, LeaderRole.HoldExpiry.Name };
         return all.Select(role => new Measurement<int>(roles.Contains(role) ? 1 : 0, new KeyValuePair<string, object?>("role", role)));
     }
 }

@@ -26,6 +26,17 @@ public sealed class IdempotencyScope
 
 public sealed record StoredResponse(int Status, string Body, string? Location);
 
+/// <summary>
+/// A response that carries its own status and <c>Location</c>, where one endpoint answers in more than one way: a movement
+/// accepted for approval is 202 with the approval's location, not the endpoint's usual answer.
+/// </summary>
+public interface IAnswerStatus
+{
+    int StatusCode { get; }
+
+    string? Location { get; }
+}
+
 public sealed class IdempotencyOptions
 {
     public const string Section = "Idempotency";
@@ -100,8 +111,13 @@ public sealed class CommandCommit(IdempotencyScope scope, IdempotencyStore store
         return response;
     }
 
-    private StoredResponse Describe(IdempotentCommand command, object response) =>
-        new(command.Status, JsonSerializer.Serialize(response, response.GetType(), json.Value.SerializerOptions), command.Location?.Invoke(response));
+    private StoredResponse Describe(IdempotentCommand command, object response)
+    {
+        var body = JsonSerializer.Serialize(response, response.GetType(), json.Value.SerializerOptions);
+        return response is IAnswerStatus own
+            ? new(own.StatusCode, body, own.Location)
+            : new(command.Status, body, command.Location?.Invoke(response));
+    }
 }
 
 /// <summary>The idempotency table's operations, each its own short statement outside any command transaction.</summary>

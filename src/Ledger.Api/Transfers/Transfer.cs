@@ -1,10 +1,12 @@
 using FluentValidation;
+using Ledger.Api.Approvals;
 using Ledger.Api.Infrastructure;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Ledger.EventStore.Transfers;
 using Marten;
 using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Ledger.Api.Transfers;
 
@@ -29,9 +31,9 @@ public sealed record TransferView(
 
 public static class TransferEndpoint
 {
-    /// <summary>The request body, bound as it is; the reference is trimmed before validation.</summary>
+    /// <summary>The request body, bound as it is. The answer is a <see cref="TransferView"/>, or an <see cref="ApprovalView"/> for a transfer awaiting approval.</summary>
     public sealed record Command(Guid? TransferId, Guid? FromAccountId, Guid? ToAccountId, AmountInput? Amount, string? Reference)
-        : ICommand<TransferView>;
+        : ICommand<object>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -47,9 +49,10 @@ public static class TransferEndpoint
         }
     }
 
-    public sealed class Handler(NaturalKeyWrite once, AccountWriter writer) : ICommandHandler<Command, TransferView>
+    /// <summary>A transfer above its currency's approval threshold is held on the source for a supervisor's approval instead (four eyes).</summary>
+    public sealed class Handler(NaturalKeyWrite once, AccountWriter writer, FourEyes fourEyes) : ICommandHandler<Command, object>
     {
-        public async ValueTask<TransferView> Handle(Command command, CancellationToken cancellationToken)
+        public async ValueTask<object> Handle(Command command, CancellationToken cancellationToken)
         {
             ArgumentNullException.ThrowIfNull(command);
             var fromId = command.FromAccountId!.Value;
@@ -60,10 +63,12 @@ public static class TransferEndpoint
             }
 
             var transferId = command.TransferId ?? Guid.CreateVersion7();
-            return await once.RunAsync(
+            var requester = fourEyes.Requester;
+            var given = command.TransferId is null ? (Guid?)null : transferId;
+            return await once.RunAsync<object>(
                 async (session, token) => await session.LoadAsync<TransferReceipt>(transferId, token) is { } first ? Replay(first, command) : null,
-                token => writer.RunAsync<TransferView>([fromId, toId], command.TransferId is null ? null : transferId,
-                    (book, now) => Decide(book, transferId, command, now), token),
+                token => writer.RunAsync<object>([fromId, toId], given,
+                    (book, now) => Decide(book, transferId, command, now, requester), token, holdId: given),
                 cancellationToken);
         }
 
@@ -72,7 +77,7 @@ public static class TransferEndpoint
         /// receipt's id is the transfer id: a transfer with the same id committed meanwhile elsewhere fails the insert,
         /// whatever its accounts.
         /// </summary>
-        private static AccountDecision Decide(AccountBook book, Guid transferId, Command command, DateTimeOffset now)
+        private AccountDecision Decide(AccountBook book, Guid transferId, Command command, DateTimeOffset now, string requester)
         {
             if (command.TransferId is not null && book.FindReceipt(transferId) is { } first)
             {
@@ -83,11 +88,40 @@ public static class TransferEndpoint
             var from = book.Find(fromId) ?? throw ProblemException.AccountNotFound(fromId);
             var to = book.Find(toId) ?? throw ProblemException.AccountNotFound(toId);
             var amountMinor = Rules.ToMinor(command.Amount.Validated(), Currency.Find(from.Currency), "amount");
-            var transferred = AccountDecider.Decide(new Transfer(transferId, fromId, toId, amountMinor, command.Reference, now), from, to);
+            if (command.TransferId is not null && book.FindHold(transferId) is { } held)
+            {
+                return new RepeatDecision(ReplayPending(held, command, amountMinor));
+            }
+
+            var transfer = new Transfer(transferId, fromId, toId, amountMinor, command.Reference, now);
+            if (fourEyes.Requires(from, amountMinor))
+            {
+                var placed = AccountDecider.RequestApproval(transfer, from, to, requester);
+                return new AppendDecision([(fromId, placed)], Receipt: null,
+                    ApprovalView.From(AccountDecider.EvolveHold(null, placed), AccountDecider.Evolve(from, placed)));
+            }
+
+            var transferred = AccountDecider.Decide(transfer, from, to);
             var receipt = new TransferReceipt(transferId, fromId, toId, amountMinor, transferred.Currency, transferred.Reference,
                 AccountDecider.Evolve(from, transferred).BalanceMinor, AccountDecider.Evolve(to, transferred).BalanceMinor,
                 transferred.OccurredAt);
             return new AppendDecision([(fromId, transferred), (toId, transferred)], receipt, TransferView.From(receipt));
+        }
+
+        /// <summary>
+        /// A retry of a transfer that awaits (or awaited) approval gets the approval as it is now; other content, or a hold
+        /// placed under this id, is a conflict.
+        /// </summary>
+        private static ApprovalView ReplayPending(Hold held, Command command, long amountMinor)
+        {
+            if (held.Purpose == HoldPurpose.TransferApproval && held.AccountId == command.FromAccountId && held.ToAccountId == command.ToAccountId &&
+                held.AmountMinor == amountMinor && held.Reference == command.Reference)
+            {
+                return ApprovalView.From(held);
+            }
+
+            throw new ProblemException(Problems.TransferAlreadyExists,
+                $"Transfer {held.HoldId} already exists with different accounts, amount or reference.");
         }
 
         /// <summary>
@@ -111,12 +145,19 @@ public static class TransferEndpoint
     public static void Map(IEndpointRouteBuilder routes) =>
         routes.MapPost("/transfers", async (Command command, IMediator mediator, CancellationToken cancellationToken) =>
             {
-                var view = await mediator.Send(command with { Reference = Rules.Clean(command.Reference) }, cancellationToken);
+                var answer = await mediator.Send(command with { Reference = Rules.Clean(command.Reference) }, cancellationToken);
+                if (answer is ApprovalView pending)
+                {
+                    return (Results<Created<TransferView>, Accepted<ApprovalView>>)TypedResults.Accepted(pending.Location, pending);
+                }
+
+                var view = (TransferView)answer;
                 return TypedResults.Created(TransferLocation(view.TransferId), view);
             })
             .Idempotent(StatusCodes.Status201Created, view => TransferLocation(((TransferView)view).TransferId))
             .WithName("Transfer")
-            .WithSummary("Moves money between two accounts of one currency, atomically.")
+            .WithSummary("Moves money between two accounts of one currency, atomically; above the approval threshold it awaits a supervisor (202).")
+            .Produces<ApprovalView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)

@@ -127,6 +127,32 @@ public static class AccountDecider
     }
 
     /// <summary>
+    /// A withdrawal that needs a second person's approval: decided as the withdrawal would be, then held instead of executed,
+    /// under <paramref name="holdId"/>, until a supervisor approves (captures) or rejects (releases) it.
+    /// </summary>
+    public static HoldPlaced RequestApproval(Withdraw command, Account account, Guid holdId, string requestedBy)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(account);
+        Decide(command, account);
+        return Decide(new PlaceHold(holdId, account.AccountId, command.AmountMinor, command.Reference, null, command.Now,
+            HoldPurpose.WithdrawalApproval, null, requestedBy), account);
+    }
+
+    /// <summary>
+    /// A transfer that needs a second person's approval: decided as the transfer would be (both accounts, one currency), then
+    /// held on the source under the transfer's id until a supervisor approves or rejects it.
+    /// </summary>
+    public static HoldPlaced RequestApproval(Transfer command, Account from, Account to, string requestedBy)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(from);
+        Decide(command, from, to);
+        return Decide(new PlaceHold(command.TransferId, from.AccountId, command.AmountMinor, command.Reference, null, command.Now,
+            HoldPurpose.TransferApproval, to.AccountId, requestedBy), from);
+    }
+
+    /// <summary>
     /// Captures a plain hold, in full or in part, out of the ledger or to <paramref name="to"/> (a transfer); what is left
     /// of the hold is released with it. An expired hold cannot be captured even before the expiry process released it.
     /// </summary>

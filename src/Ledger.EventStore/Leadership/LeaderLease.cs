@@ -14,6 +14,9 @@ public sealed record LeaderRole(string Name, long LockKey)
     /// <summary>The async report projections (<c>AsyncProjectionsService</c>).</summary>
     public static readonly LeaderRole Reports = new("reports", 0x4C45_4447_4552_0001);
 
+    /// <summary>Releasing expired holds (<c>HoldExpiryService</c>).</summary>
+    public static readonly LeaderRole HoldExpiry = new("hold-expiry", 0x4C45_4447_4552_0002);
+
     /// <summary>How often a node that does not play a role tries to take it; also Marten's leadership polling.</summary>
     public static readonly TimeSpan PollingTime = TimeSpan.FromSeconds(1);
 }

@@ -31,7 +31,7 @@ public sealed class OpenAccountTests(LedgerApiFactory factory)
         view.GetProperty("updatedAt").ShouldBeUtcTimestamp();
         view.GetProperty("updatedAt").GetDateTimeOffset().Should().Be(view.GetProperty("createdAt").GetDateTimeOffset());
         view.EnumerateObject().Select(property => property.Name).Should().BeEquivalentTo(
-            "accountId", "owner", "currency", "balance", "overdraftLimit", "status", "version", "createdAt", "updatedAt");
+            "accountId", "owner", "currency", "balance", "available", "held", "overdraftLimit", "status", "version", "createdAt", "updatedAt");
     }
 
     [Fact]

@@ -22,8 +22,10 @@ public sealed class RoleMatrixTests(LedgerApiFactory factory)
 {
     private const string Anonymous = "anonymous";
 
-    private static readonly string[] Tellers = [Roles.Teller, Roles.Admin];
-    private static readonly string[] Everyone = [Roles.Teller, Roles.Auditor, Roles.Analyst, Roles.Admin];
+    private static readonly string[] Tellers = [Roles.Teller, Roles.Supervisor, Roles.Admin];
+    private static readonly string[] Freezers = [Roles.Teller, Roles.Supervisor, Roles.Admin, Roles.Fraud];
+    private static readonly string[] Supervisors = [Roles.Supervisor];
+    private static readonly string[] Everyone = [Roles.Teller, Roles.Supervisor, Roles.Auditor, Roles.Analyst, Roles.Admin];
     private static readonly string[] Auditors = [Roles.Auditor, Roles.Admin];
     private static readonly string[] Readers = [Roles.Analyst, Roles.Auditor, Roles.Admin];
     private static readonly string[] Analysts = [Roles.Analyst, Roles.Admin];
@@ -36,8 +38,20 @@ public sealed class RoleMatrixTests(LedgerApiFactory factory)
         ["Deposit"] = Tellers,
         ["Withdraw"] = Tellers,
         ["Transfer"] = Tellers,
+        ["FreezeAccount"] = Freezers,
+        ["UnfreezeAccount"] = Tellers,
+        ["CloseAccount"] = Tellers,
+        ["PlaceHold"] = Tellers,
+        ["CaptureHold"] = Tellers,
+        ["ReleaseHold"] = Tellers,
+        ["Approve"] = Supervisors,
+        ["Reject"] = Supervisors,
+        ["ListApprovals"] = Supervisors,
         ["GetAccount"] = Everyone,
         ["GetTransfer"] = Everyone,
+        ["GetHold"] = Everyone,
+        ["ListHolds"] = Everyone,
+        ["GetApproval"] = Everyone,
         ["GetAccountHistory"] = Auditors,
         ["GetAccountStatement"] = Auditors,
         ["VerifyAccountIntegrity"] = Auditors,
@@ -79,7 +93,7 @@ public sealed class RoleMatrixTests(LedgerApiFactory factory)
         foreach (var (key, method, path) in Endpoints().SelectMany(e => Requests(e.Key, e.Method, e.Path)))
         {
             var allowed = key == "GetAccount" && path.Contains("asOf=", StringComparison.Ordinal) ? Auditors : Matrix[key];
-            foreach (var caller in Everyone.Prepend(Anonymous))
+            foreach (var caller in Roles.All.Prepend(Anonymous))
             {
                 using var response = await SendAsync(caller, method, path);
                 var status = (int)response.StatusCode;

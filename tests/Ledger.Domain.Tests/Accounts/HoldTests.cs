@@ -215,3 +215,33 @@ public sealed class HoldTests
         return (account, hold!);
     }
 }
+
+public sealed class ApprovalRequestTests
+{
+    [Fact]
+    public void WithdrawalAwaitingApproval_IsAHold_DecidedAsTheWithdrawalWouldBe()
+    {
+        var account = AccountDecider.Fold([Created(Alice), Deposited(Alice, 100_00)])!;
+
+        AccountDecider.RequestApproval(new Withdraw(Alice, 90_00, "car", Now), account, HoldId, "terry")
+            .Should().Be(new HoldPlaced(HoldId, Alice, 90_00, "EUR", "car", null, HoldPurpose.WithdrawalApproval, null, "terry", Now));
+        var tooMuch = () => AccountDecider.RequestApproval(new Withdraw(Alice, 100_01, null, Now), account, HoldId, "terry");
+        tooMuch.Should().ThrowExactly<InsufficientFunds>();
+    }
+
+    [Fact]
+    public void TransferAwaitingApproval_IsHeldUnderTheTransferId_AndChecksTheDestination()
+    {
+        var alice = AccountDecider.Fold([Created(Alice), Deposited(Alice, 100_00)])!;
+        var bob = AccountDecider.Fold([Created(Bob)])!;
+        var closedBob = AccountDecider.Fold([Created(Bob), Closed(Bob)])!;
+        var dollars = AccountDecider.Fold([Created(Carol, "USD")])!;
+
+        AccountDecider.RequestApproval(new Transfer(TransferId, Alice, Bob, 60_00, "rent", Now), alice, bob, "terry")
+            .Should().Be(new HoldPlaced(TransferId, Alice, 60_00, "EUR", "rent", null, HoldPurpose.TransferApproval, Bob, "terry", Now));
+        var toClosed = () => AccountDecider.RequestApproval(new Transfer(TransferId, Alice, Bob, 60_00, null, Now), alice, closedBob, "terry");
+        var toDollars = () => AccountDecider.RequestApproval(new Transfer(TransferId, Alice, Carol, 60_00, null, Now), alice, dollars, "terry");
+        toClosed.Should().ThrowExactly<AccountIsClosed>();
+        toDollars.Should().ThrowExactly<CurrencyMismatch>();
+    }
+}

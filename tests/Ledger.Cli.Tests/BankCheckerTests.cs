@@ -184,4 +184,81 @@ public sealed class BankCheckerTests
 
         violations.Select(violation => violation.Check).Should().BeEquivalentTo([BankChecker.IntegrityCheck, BankChecker.AnswerCheck, BankChecker.KafkaCheck]);
     }
+
+    private static readonly Guid HoldId = Guid.Parse("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a02");
+
+    /// <summary>
+    /// Ada (100.00) holds 40.00 and captures 25.00 of it to Bob; Bob holds 10.00 and releases it; final reads agree,
+    /// available included.
+    /// </summary>
+    private static BankObservation WithHolds()
+    {
+        var bobHold = Guid.Parse("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a03");
+        BankOperation[] operations =
+        [
+            Fund(Ada, "fa"), Fund(Bob, "fb"),
+            new("h", OperationKind.HoldPlacement, Ada, null, null, 4_000, "ref h", 10, 20, OperationOutcome.Acknowledged, 0, HoldId: HoldId),
+            new("c", OperationKind.HoldCapture, Ada, Bob, null, 2_500, "ref c", 30, 40, OperationOutcome.Acknowledged, 0, HoldId: HoldId),
+            new("g", OperationKind.HoldPlacement, Bob, null, null, 1_000, "ref g", 10, 20, OperationOutcome.Acknowledged, 0, HoldId: bobHold),
+            new("r", OperationKind.HoldRelease, Bob, null, null, 1_000, "ref r", 30, 40, OperationOutcome.Acknowledged, 0, HoldId: bobHold),
+        ];
+        return new BankObservation(
+            [new BankAccount(Ada, 0), new BankAccount(Bob, 0)],
+            operations,
+            [new TotalRead("final balances", 50, 60, 20_000)],
+            [new BalanceRead("final", Ada, 7_500, 7_500), new BalanceRead("final", Bob, 12_500, 12_500)],
+            new Dictionary<Guid, IReadOnlyList<HistoryEntry>>
+            {
+                [Ada] =
+                [
+                    Entry(Ada, 1, 0, 0, "AccountCreated"), Entry(Ada, 2, 10_000, 10_000, "MoneyDeposited", "ref fa"),
+                    Entry(Ada, 3, 0, 10_000, "HoldPlaced", "ref h") with { HoldId = HoldId },
+                    Entry(Ada, 4, -2_500, 7_500, "HoldCaptured", "ref c") with { HoldId = HoldId },
+                ],
+                [Bob] =
+                [
+                    Entry(Bob, 1, 0, 0, "AccountCreated"), Entry(Bob, 2, 10_000, 10_000, "MoneyDeposited", "ref fb"),
+                    Entry(Bob, 3, 0, 10_000, "HoldPlaced", "ref g") with { HoldId = bobHold },
+                    Entry(Bob, 4, 2_500, 12_500, "HoldCaptured", "ref c") with { HoldId = HoldId },
+                    Entry(Bob, 5, 0, 12_500, "HoldReleased") with { HoldId = bobHold },
+                ],
+            },
+            [new IntegrityRead("ledger", true, null)],
+            []);
+    }
+
+    [Fact]
+    public void HoldsPlacedCapturedAndReleased_AsCommanded_HaveNoViolations() => BankChecker.Check(WithHolds()).Should().BeEmpty();
+
+    [Fact]
+    public void CaptureOutOfTheLedger_CountsAgainstTheTotalLikeAWithdrawal()
+    {
+        var capture = new BankOperation("c", OperationKind.HoldCapture, Ada, null, null, 2_500, "c", 30, 40, OperationOutcome.Acknowledged, 0, HoldId: HoldId);
+        var toBob = capture with { ToAccountId = Bob };
+
+        BankChecker.Bounds([capture, toBob], 50, 50).Should().Be((-2_500, -2_500));
+    }
+
+    [Fact]
+    public void CaptureOnOneSideOnly_OrReleaseRecordedTwice_AreViolations()
+    {
+        var observation = WithHolds();
+        var bob = observation.Histories[Bob].Where(entry => !(entry.Type == "HoldCaptured")).ToList();
+        bob.Add(observation.Histories[Bob].Single(entry => entry.Type == "HoldReleased") with { Version = 6, EventId = Guid.NewGuid() });
+
+        var violations = BankChecker.Check(observation with { Histories = new Dictionary<Guid, IReadOnlyList<HistoryEntry>>(observation.Histories) { [Bob] = bob } });
+
+        violations.Should().Contain(violation => violation.Detail.StartsWith("acknowledged holdcapture c is in the history 1 and 0 time(s)", StringComparison.Ordinal))
+            .And.Contain(violation => violation.Detail.StartsWith("acknowledged holdrelease r is in the history 2 time(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AvailableBelowZero_IsAViolation()
+    {
+        var observation = WithHolds();
+
+        var violations = BankChecker.Check(observation with { Balances = [.. observation.Balances, new BalanceRead("as-of x", Ada, 1_000, -1)] });
+
+        violations.Should().ContainSingle().Which.Should().Be(new Violation(BankChecker.AvailabilityCheck, $"as-of x available of {Ada} is -1, below 0"));
+    }
 }

@@ -5,7 +5,8 @@ namespace Ledger.Cli.Checks;
 /// <see cref="BankObservation"/> alone, so that they can be tested without HTTP:
 /// <list type="number">
 /// <item>every total read lies within what the commands known at that moment allow (<see cref="Totals"/>);</item>
-/// <item>no balance seen anywhere is below minus the account's overdraft limit (<see cref="Overdrafts"/>);</item>
+/// <item>no balance seen anywhere is below minus the account's overdraft limit, and nothing seen available is below zero:
+/// holds never took more than there was (<see cref="Overdrafts"/>);</item>
 /// <item>every acknowledged command is in the history exactly once, a rejected one never, an indeterminate one at most once
 /// (<see cref="Histories"/>), and nothing else is there;</item>
 /// <item>the integrity answers are valid; with Kafka, every event of the run's accounts was published.</item>
@@ -16,6 +17,7 @@ internal static class BankChecker
     public const string TotalCheck = "total";
     public const string BalancedCheck = "trial-balance";
     public const string OverdraftCheck = "overdraft";
+    public const string AvailabilityCheck = "availability";
     public const string HistoryCheck = "history";
     public const string IntegrityCheck = "integrity";
     public const string AnswerCheck = "answers";
@@ -97,6 +99,11 @@ internal static class BankChecker
             {
                 yield return new Violation(OverdraftCheck, $"{read.Source} balance of {read.AccountId} is {read.BalanceMinor}, below -{limit}");
             }
+
+            if (read.AvailableMinor is < 0)
+            {
+                yield return new Violation(AvailabilityCheck, $"{read.Source} available of {read.AccountId} is {read.AvailableMinor}, below 0");
+            }
         }
 
         foreach (var entry in observation.Histories.Values.SelectMany(entries => entries))
@@ -111,21 +118,37 @@ internal static class BankChecker
 
     /// <summary>
     /// Matches entries to commands: deposits and withdrawals by reference on their account, transfers by transfer id on
-    /// both accounts. Also checks that each history adds up: every balance after is the previous one plus the amount.
+    /// both accounts, hold commands by hold id and event type (a capture to an account on both). Also checks that each
+    /// history adds up: every balance after is the previous one plus the amount.
     /// </summary>
     public static IEnumerable<Violation> Histories(BankObservation observation)
     {
         ArgumentNullException.ThrowIfNull(observation);
         var entries = observation.Histories.Values.SelectMany(list => list).ToList();
-        var byReference = entries.Where(entry => entry.TransferId is null && entry.Reference is not null)
+        var byReference = entries.Where(entry => entry.TransferId is null && entry.HoldId is null && entry.Reference is not null)
             .ToLookup(entry => (entry.AccountId, entry.Reference!));
         var byTransfer = entries.Where(entry => entry.TransferId is not null).ToLookup(entry => (entry.AccountId, entry.TransferId!.Value));
+        var byHold = entries.Where(entry => entry.HoldId is not null).ToLookup(entry => (entry.AccountId, entry.HoldId!.Value, entry.Type));
         var matched = new HashSet<Guid>();
         foreach (var operation in observation.Operations)
         {
-            var legs = operation.Kind == OperationKind.Transfer
-                ? [byTransfer[(operation.AccountId, operation.TransferId!.Value)].ToList(), byTransfer[(operation.ToAccountId!.Value, operation.TransferId!.Value)].ToList()]
-                : new[] { byReference[(operation.AccountId, operation.Reference)].ToList() };
+            var legs = operation.Kind switch
+            {
+                OperationKind.Transfer =>
+                [
+                    byTransfer[(operation.AccountId, operation.TransferId!.Value)].ToList(),
+                    byTransfer[(operation.ToAccountId!.Value, operation.TransferId!.Value)].ToList(),
+                ],
+                OperationKind.HoldPlacement => [byHold[(operation.AccountId, operation.HoldId!.Value, "HoldPlaced")].ToList()],
+                OperationKind.HoldRelease => [byHold[(operation.AccountId, operation.HoldId!.Value, "HoldReleased")].ToList()],
+                OperationKind.HoldCapture when operation.ToAccountId is { } to =>
+                [
+                    byHold[(operation.AccountId, operation.HoldId!.Value, "HoldCaptured")].ToList(),
+                    byHold[(to, operation.HoldId!.Value, "HoldCaptured")].ToList(),
+                ],
+                OperationKind.HoldCapture => [byHold[(operation.AccountId, operation.HoldId!.Value, "HoldCaptured")].ToList()],
+                _ => new[] { byReference[(operation.AccountId, operation.Reference)].ToList() },
+            };
             foreach (var violation in Legs(operation, legs))
             {
                 yield return violation;
@@ -183,6 +206,7 @@ internal static class BankChecker
         {
             OperationKind.Deposit => new[] { operation.AmountMinor },
             OperationKind.Withdrawal => [-operation.AmountMinor],
+            OperationKind.HoldPlacement or OperationKind.HoldRelease => [0],
             _ => [-operation.AmountMinor, operation.AmountMinor],
         };
         for (var leg = 0; leg < legs.Length; leg++)

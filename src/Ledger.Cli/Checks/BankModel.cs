@@ -5,6 +5,15 @@ internal enum OperationKind
     Deposit,
     Withdrawal,
     Transfer,
+
+    /// <summary>A hold placed: no money moves, what is available shrinks.</summary>
+    HoldPlacement,
+
+    /// <summary>An open hold captured (in part or in full): out of the ledger, or to <see cref="BankOperation.ToAccountId"/>.</summary>
+    HoldCapture,
+
+    /// <summary>An open hold released: no money moves.</summary>
+    HoldRelease,
 }
 
 /// <summary>What the client finally knows of a command: it took effect, it was refused, or it cannot tell.</summary>
@@ -22,6 +31,7 @@ internal sealed record BankAccount(Guid AccountId, long OverdraftLimitMinor);
 /// One command as the client saw it. Times are the client's monotonic clock (<see cref="System.Diagnostics.Stopwatch"/>
 /// ticks): <see cref="InvokedAt"/> before the first attempt was sent, <see cref="CompletedAt"/> when the definite answer
 /// arrived (null when there was none). <see cref="Setup"/> marks the funding deposits made before the workload.
+/// <see cref="HoldId"/> names the hold of a hold command; <see cref="AmountMinor"/> is what a placement holds or a capture takes.
 /// </summary>
 internal sealed record BankOperation(
     string OperationId,
@@ -35,13 +45,18 @@ internal sealed record BankOperation(
     long? CompletedAt,
     OperationOutcome Outcome,
     int Retries,
-    bool Setup = false)
+    bool Setup = false,
+    Guid? HoldId = null)
 {
-    /// <summary>What the command does to the sum of the run's balances: transfers move money inside it.</summary>
+    /// <summary>
+    /// What the command does to the sum of the run's balances: transfers (and captures to an account) move money inside it,
+    /// holds placed or released move none, a capture out of the ledger takes money out like a withdrawal.
+    /// </summary>
     public long TotalDeltaMinor => Kind switch
     {
         OperationKind.Deposit => AmountMinor,
         OperationKind.Withdrawal => -AmountMinor,
+        OperationKind.HoldCapture when ToAccountId is null => -AmountMinor,
         _ => 0,
     };
 }
@@ -53,12 +68,12 @@ internal sealed record BankOperation(
 /// </summary>
 internal sealed record TotalRead(string Source, long StartedAt, long EndedAt, long TotalMinor, bool Balanced = true);
 
-/// <summary>A balance seen for one account: as of an instant, or the final one.</summary>
-internal sealed record BalanceRead(string Source, Guid AccountId, long BalanceMinor);
+/// <summary>A balance seen for one account: as of an instant, or the final one; with what was available then, when the read shows it.</summary>
+internal sealed record BalanceRead(string Source, Guid AccountId, long BalanceMinor, long? AvailableMinor = null);
 
-/// <summary>One history entry of a run's account, amounts signed (credits positive) in minor units.</summary>
+/// <summary>One history entry of a run's account, amounts signed (credits positive) in minor units; the hold it concerns, if any.</summary>
 internal sealed record HistoryEntry(Guid AccountId, long Version, Guid EventId, string Type, long AmountMinor, long BalanceAfterMinor,
-    Guid? TransferId, string? Reference);
+    Guid? TransferId, string? Reference, Guid? HoldId = null);
 
 /// <summary>An integrity answer: the ledger's (<c>Scope</c> "ledger") or one account's.</summary>
 internal sealed record IntegrityRead(string Scope, bool Valid, string? Problem);

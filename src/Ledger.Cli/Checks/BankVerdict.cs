@@ -48,6 +48,7 @@ internal sealed record BankVerdict(
             new(BankChecker.TotalCheck, true, "every total read (trial balances, final balances) within what the acknowledged and indeterminate commands allow"),
             new(BankChecker.BalancedCheck, true, "the trial balance calls the currency balanced"),
             new(BankChecker.OverdraftCheck, true, "no balance (as-of, final, any history entry) below minus the overdraft limit"),
+            new(BankChecker.AvailabilityCheck, true, "nothing available (as-of, final) below zero: holds and debits never took more than there was"),
             new(BankChecker.HistoryCheck, true, "acknowledged commands in the history exactly once, rejected never, indeterminate at most once; nothing else; balances add up"),
             new(BankChecker.IntegrityCheck, true, "/ledger/integrity and every account's /integrity valid"),
             new(BankChecker.AnswerCheck, true, "no refusal other than insufficient funds"),

@@ -15,8 +15,9 @@ internal sealed record BankRun(string RunId, BankObservation Observation, long T
 
 /// <summary>
 /// Jepsen's bank workload against the HTTP API: opens and funds fresh accounts in one currency, runs concurrent clients
-/// doing random transfers, deposits and withdrawals while readers take trial-balance and as-of reads, then reads the
-/// final balances, every history and the integrity answers. It records; <see cref="BankChecker"/> decides.
+/// doing random transfers, deposits, withdrawals and holds (placed, then captured in part or in full, out of the ledger or
+/// to another account, or released) while readers take trial-balance and as-of reads, then reads the final balances and
+/// availability, every history and the integrity answers. It records; <see cref="BankChecker"/> decides.
 /// </summary>
 internal sealed class BankWorkload(BankHttp api, BankSettings settings)
 {
@@ -134,22 +135,45 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
     {
         var random = new Random(unchecked((settings.Seed * 1_000) + client));
         var operations = new List<BankOperation>();
+        var drained = end + (long)(DrainLimit.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < end)
         {
             var roll = random.Next(100);
-            var kind = roll < 50 ? OperationKind.Transfer : roll < 75 ? OperationKind.Deposit : OperationKind.Withdrawal;
+            var kind = roll < 40 ? OperationKind.Transfer : roll < 60 ? OperationKind.Deposit : roll < 80 ? OperationKind.Withdrawal : OperationKind.HoldPlacement;
             var fromIndex = random.Next(accounts.Count);
             var from = accounts[fromIndex];
             var to = accounts[(fromIndex + 1 + random.Next(accounts.Count - 1)) % accounts.Count];
             var amountMinor = random.NextInt64(1, AmountMaxMajor * settings.Currency.MinorPerMajor + 1);
             var operation = new BankOperation($"{client}.{operations.Count}", kind, from.AccountId,
                 kind == OperationKind.Transfer ? to.AccountId : null, kind == OperationKind.Transfer ? Guid.NewGuid() : null,
-                amountMinor, "", 0, null, OperationOutcome.Indeterminate, 0);
-            operations.Add(await ExecuteAsync(operation, end + (long)(DrainLimit.TotalSeconds * Stopwatch.Frequency), random, cancellation));
+                amountMinor, "", 0, null, OperationOutcome.Indeterminate, 0, HoldId: kind == OperationKind.HoldPlacement ? Guid.NewGuid() : null);
+            var done = await ExecuteAsync(operation, drained, random, cancellation);
+            operations.Add(done);
+            if (done is { Kind: OperationKind.HoldPlacement, Outcome: OperationOutcome.Acknowledged })
+            {
+                // The hold stays open while the client settles it, so other clients' debits of the account race it.
+                operations.Add(await ExecuteAsync(Settlement(done, to, random, $"{client}.{operations.Count}"), drained, random, cancellation));
+            }
         }
 
         return operations;
     }
+
+    /// <summary>The second phase of a hold placed: released, captured out of the ledger (in part or in full), or captured to another account.</summary>
+    private static BankOperation Settlement(BankOperation placed, BankAccount to, Random random, string operationId) => random.Next(3) switch
+    {
+        0 => placed with { OperationId = operationId, Kind = OperationKind.HoldRelease, Outcome = OperationOutcome.Indeterminate },
+        1 => placed with
+        {
+            OperationId = operationId, Kind = OperationKind.HoldCapture, Outcome = OperationOutcome.Indeterminate,
+            AmountMinor = random.Next(2) == 0 ? placed.AmountMinor : random.NextInt64(1, placed.AmountMinor + 1),
+        },
+        _ => placed with
+        {
+            OperationId = operationId, Kind = OperationKind.HoldCapture, Outcome = OperationOutcome.Indeterminate, ToAccountId = to.AccountId,
+            AmountMinor = random.NextInt64(1, placed.AmountMinor + 1),
+        },
+    };
 
     private async Task<BankOperation> ExecuteAsync(BankOperation operation, long deadline, Random random, CancellationToken cancellation)
     {
@@ -163,6 +187,12 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
                 transferId = operation.TransferId, fromAccountId = operation.AccountId, toAccountId = operation.ToAccountId, amount, reference,
             }),
             OperationKind.Deposit => () => api.Request(HttpMethod.Post, $"api/v1/accounts/{operation.AccountId}/deposits", new { amount, reference }, idempotencyKey),
+            OperationKind.HoldPlacement => () => api.Request(HttpMethod.Post, $"api/v1/accounts/{operation.AccountId}/holds",
+                new { holdId = operation.HoldId, amount, reference }),
+            OperationKind.HoldCapture => () => api.Request(HttpMethod.Post, $"api/v1/accounts/{operation.AccountId}/holds/{operation.HoldId}/capture",
+                new { amount, toAccountId = operation.ToAccountId, reference }, idempotencyKey),
+            OperationKind.HoldRelease => () => api.Request(HttpMethod.Post, $"api/v1/accounts/{operation.AccountId}/holds/{operation.HoldId}/release",
+                new { }, idempotencyKey),
             _ => () => api.Request(HttpMethod.Post, $"api/v1/accounts/{operation.AccountId}/withdrawals", new { amount, reference }, idempotencyKey),
         };
         var invokedAt = Stopwatch.GetTimestamp();
@@ -221,7 +251,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
                 if (body is { } view)
                 {
                     Interlocked.Increment(ref _asOfReads);
-                    reads.Balances.Add(new BalanceRead($"as-of {asOf}", account.AccountId, Minor(view, "balance")));
+                    reads.Balances.Add(new BalanceRead($"as-of {asOf}", account.AccountId, Minor(view, "balance"), Minor(view, "available")));
                 }
                 else if (problemType != "/problems/account-not-yet-created")
                 {
@@ -277,7 +307,7 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
         foreach (var account in accounts)
         {
             var view = await api.GetRequiredAsync($"api/v1/accounts/{account.AccountId}", deadline, random, cancellation);
-            finals.Add(new BalanceRead("final", account.AccountId, Minor(view, "balance")));
+            finals.Add(new BalanceRead("final", account.AccountId, Minor(view, "balance"), Minor(view, "available")));
         }
 
         return (finals, new TotalRead("final balances", started, Stopwatch.GetTimestamp(), finals.Sum(read => read.BalanceMinor)));
@@ -297,7 +327,8 @@ internal sealed class BankWorkload(BankHttp api, BankSettings settings)
                 entries.Add(new HistoryEntry(accountId, entry.GetProperty("version").GetInt64(), entry.GetProperty("eventId").GetGuid(),
                     entry.GetProperty("type").GetString()!, Minor(entry, "amount"), Minor(entry, "balanceAfter"),
                     entry.TryGetProperty("transferId", out var transferId) ? transferId.GetGuid() : null,
-                    entry.TryGetProperty("reference", out var reference) ? reference.GetString() : null));
+                    entry.TryGetProperty("reference", out var reference) ? reference.GetString() : null,
+                    entry.GetProperty("data").TryGetProperty("holdId", out var holdId) ? holdId.GetGuid() : null));
             }
 
             after = page.TryGetProperty("nextCursor", out var cursor) && cursor.ValueKind == JsonValueKind.String ? cursor.GetString() : null;

@@ -41,9 +41,11 @@ public sealed class BankCheckTests
             AcknowledgedOf(verdict, "transfer").Should().BePositive(output);
             AcknowledgedOf(verdict, "deposit").Should().BePositive(output);
             AcknowledgedOf(verdict, "withdrawal").Should().BePositive(output);
+            AcknowledgedOf(verdict, "holdplacement").Should().BePositive(output);
+            (AcknowledgedOf(verdict, "holdcapture") + AcknowledgedOf(verdict, "holdrelease")).Should().BePositive(output);
             verdict.GetProperty("trialBalanceReads").GetInt64().Should().BePositive(output);
             verdict.GetProperty("asOfReads").GetInt64().Should().BePositive(output);
-            Ran(verdict).Should().Contain(["total", "overdraft", "history", "integrity", "projections", "kafka"]);
+            Ran(verdict).Should().Contain(["total", "overdraft", "availability", "history", "integrity", "projections", "kafka"]);
         }
     }
 

@@ -52,9 +52,9 @@ public sealed class FraudFreezeTests(FraudFreezeFixture fixture) : IClassFixture
         (await Sql.ExecuteAsync(fixture.Database, "update ledger_fraud.alerts set freeze_state = 'pending' where alert_id = $1", alertId)).Should().Be(1);
 
         await WaitForFreezeAsync(account, "frozen");
-        await fixture.Workers.WaitForOutputAsync(new Regex($"Froze account {account} on fraud alert large-debit {alertId} \\(the API replayed its first answer\\)"));
         (await _teller.GetAccountAsync(account)).GetProperty("status").GetString().Should().Be("open", "the second freeze was a replay");
         (await FrozenEventsAsync(account)).Should().ContainSingle().Which.AlertId.Should().Be(alertId);
+        await fixture.Workers.WaitForOutputAsync(new Regex($"Froze account {account} on fraud alert large-debit {alertId} \\(the API replayed its first answer\\)"));
     }
 
     [Fact]

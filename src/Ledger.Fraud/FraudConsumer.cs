@@ -27,7 +27,7 @@ public sealed partial class FraudConsumer : ConsumerLoop
 {
     public const string Group = "ledger-fraud";
 
-    /// <summary>The fraud module's spans and meter (alerts published, alerts raised).</summary>
+    /// <summary>The fraud module's spans and meter (alerts published, alerts raised, freezes issued).</summary>
     public const string TelemetryName = "Ledger.Fraud";
 
     private static readonly ActivitySource Spans = new(TelemetryName);

@@ -201,7 +201,7 @@ public sealed partial class FraudFreezes : BackgroundService
     [LoggerMessage(Level = LogLevel.Warning, Message = "Freeze of account {AccountId} on fraud alert {AlertId} answered {Answer}; retrying later")]
     private static partial void LogRetry(ILogger logger, Guid accountId, Guid alertId, string answer);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Freeze of account {AccountId} on fraud alert {AlertId} got no answer ({Reason}); retrying later")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Freeze of account {AccountId} on fraud alert {AlertId} could not be sent or got no answer ({Reason}); retrying later")]
     private static partial void LogNoAnswer(ILogger logger, Guid accountId, Guid alertId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The fraud store could not be read or written for the pending freezes; retrying later")]

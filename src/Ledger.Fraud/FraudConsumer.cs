@@ -19,13 +19,15 @@ namespace Ledger.Fraud;
 /// (2) publishes the account's unpublished alerts to <see cref="KafkaTopics.FraudAlerts"/>, waits for Kafka's
 /// acknowledgement and marks them published, and only then returns, so that <see cref="ConsumerLoop"/> stores the
 /// offset. A redelivered event is already recorded and is not evaluated again; a crash between (1) and (2) leaves its
-/// alerts unpublished, and the redelivery publishes them, with the same <c>ce_id</c> (the alert id).
+/// alerts unpublished, and the redelivery publishes them, with the same <c>ce_id</c> (the alert id). An alert of a rule
+/// with <c>FreezeAccount</c> is stored with a pending freeze in the same transaction, which <see cref="FraudFreezes"/>
+/// then issues through the API (ADR-025).
 /// </summary>
 public sealed partial class FraudConsumer : ConsumerLoop
 {
     public const string Group = "ledger-fraud";
 
-    /// <summary>The fraud module's spans and meter (alerts published, alerts raised).</summary>
+    /// <summary>The fraud module's spans and meter (alerts published, alerts raised, freezes issued).</summary>
     public const string TelemetryName = "Ledger.Fraud";
 
     private static readonly ActivitySource Spans = new(TelemetryName);
@@ -37,6 +39,7 @@ public sealed partial class FraudConsumer : ConsumerLoop
     public const int PublishBatchMax = 100;
 
     private readonly FraudStore _store;
+    private readonly FraudFreezes _freezes;
     private readonly FraudOptions _fraud;
     private readonly TimeProvider _clock;
     private readonly ILogger<FraudConsumer> _logger;
@@ -44,13 +47,14 @@ public sealed partial class FraudConsumer : ConsumerLoop
     private bool _disposed;
 
     public FraudConsumer(KafkaConnection connection, IOptions<KafkaOptions> kafkaOptions, IOptions<FraudOptions> fraudOptions, FraudStore store,
-        ConsumerGapStore gaps, TimeProvider clock, ILogger<FraudConsumer> logger)
+        FraudFreezes freezes, ConsumerGapStore gaps, TimeProvider clock, ILogger<FraudConsumer> logger)
         : base(connection, kafkaOptions, gaps, clock, logger)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(kafkaOptions);
         ArgumentNullException.ThrowIfNull(fraudOptions);
         _store = store;
+        _freezes = freezes;
         _fraud = fraudOptions.Value;
         // Every rule's counter exists from the start at zero, so that Prometheus's increase() sees the first alert.
         foreach (var rule in (string[])[FraudRules.LargeDebit, FraudRules.Velocity, FraudRules.DepositDrain])
@@ -93,8 +97,13 @@ public sealed partial class FraudConsumer : ConsumerLoop
             if (await transaction.RecordAsync(movement, cancellationToken))
             {
                 var alerts = await EvaluateAsync(transaction, movement, FraudMovement.ToMicroseconds(_clock.GetUtcNow()), cancellationToken);
-                var inserted = await transaction.InsertAlertsAsync(alerts, cancellationToken);
+                var inserted = await transaction.InsertAlertsAsync(alerts, alert => _fraud.Freezes(alert.Rule), cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
+                if (alerts.Exists(alert => _fraud.Freezes(alert.Rule)))
+                {
+                    _freezes.Wake();
+                }
+
                 foreach (var alert in alerts)
                 {
                     AlertsRaised.Add(1, new KeyValuePair<string, object?>("rule", alert.Rule));

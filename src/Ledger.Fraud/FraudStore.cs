@@ -11,16 +11,23 @@ namespace Ledger.Fraud;
 /// <summary>A page of alerts and the cursor of the next one, null on the last page.</summary>
 public sealed record FraudAlertPage(IReadOnlyList<FraudAlert> Alerts, string? NextCursor);
 
+/// <summary>A freeze a rule asked for and that has not been issued yet.</summary>
+public sealed record PendingFreeze(Guid AlertId, string Rule, Guid AccountId);
+
 /// <summary>
 /// The fraud consumer's own PostgreSQL schema, <c>ledger_fraud</c>: the debits and deposits it has seen (its window
-/// history, one row per event id) and the alerts it raised, with whether each is on <c>ledger.fraud-alerts</c> yet.
-/// Every write is idempotent on its key, so a redelivered event changes nothing.
+/// history, one row per event id) and the alerts it raised, with whether each is on <c>ledger.fraud-alerts</c> yet and,
+/// for a rule that freezes, whether the freeze was issued and how it ended (<c>freeze_state</c>, ADR-025). Every write is
+/// idempotent on its key, so a redelivered event changes nothing.
 /// </summary>
 public sealed class FraudStore(NpgsqlDataSource dataSource)
 {
     public const string Schema = "ledger_fraud";
     public const int LimitDefault = 100;
     public const int LimitMax = 1000;
+
+    /// <summary>The <c>freeze_state</c> of an alert whose rule freezes, until the API has answered for good.</summary>
+    public const string FreezePending = "pending";
 
     private const string AlertColumns = "alert_id, rule, account_id, event_ids, amount_minor, currency, detected_at, occurred_at";
 
@@ -47,9 +54,12 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
         alerts.AddColumn<DateTimeOffset>("detected_at").NotNull();
         alerts.AddColumn<DateTimeOffset>("occurred_at").NotNull();
         alerts.AddColumn<bool>("published").NotNull().DefaultValueByExpression("false");
+        // Null: the rule does not freeze. 'pending' until the API answered for good, then that answer (FreezeResult.Outcome).
+        alerts.AddColumn("freeze_state", "text");
         alerts.Indexes.Add(new IndexDefinition("alerts_detected_at") { Columns = ["detected_at", "alert_id"] });
         alerts.Indexes.Add(new IndexDefinition("alerts_account_id_detected_at") { Columns = ["account_id", "detected_at", "alert_id"] });
         alerts.Indexes.Add(new IndexDefinition("alerts_unpublished") { Columns = ["account_id"], Predicate = "not published" });
+        alerts.Indexes.Add(new IndexDefinition("alerts_freeze_pending") { Columns = ["detected_at", "alert_id"], Predicate = "freeze_state = 'pending'" });
         return [alerts, MovementTable("debits"), MovementTable("deposits")];
     }
 
@@ -101,6 +111,33 @@ public sealed class FraudStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand($"update {Schema}.alerts set published = true where alert_id = any($1) and not published");
         command.Parameters.Add(new NpgsqlParameter { Value = alertIds.ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Freezes not issued yet, of every account, in detection order.</summary>
+    public async Task<IReadOnlyList<PendingFreeze>> PendingFreezesAsync(int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        await using var command = dataSource.CreateCommand(
+            $"select alert_id, rule, account_id from {Schema}.alerts where freeze_state = '{FreezePending}' order by detected_at, alert_id limit $1");
+        command.Parameters.Add(new NpgsqlParameter { Value = limit });
+        var pending = new List<PendingFreeze>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            pending.Add(new PendingFreeze(reader.GetGuid(0), reader.GetString(1), reader.GetGuid(2)));
+        }
+
+        return pending;
+    }
+
+    /// <summary>Records how the API answered a pending freeze for good; false when it was not pending (another instance's answer came first).</summary>
+    public async Task<bool> MarkFreezeAsync(Guid alertId, string outcome, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(outcome);
+        await using var command = dataSource.CreateCommand($"update {Schema}.alerts set freeze_state = $2 where alert_id = $1 and freeze_state = '{FreezePending}'");
+        command.Parameters.Add(new NpgsqlParameter { Value = alertId });
+        command.Parameters.Add(new NpgsqlParameter { Value = outcome });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>
@@ -235,18 +272,23 @@ public sealed class FraudTransaction : IAsyncDisposable
         return drained;
     }
 
-    /// <summary>Inserts the alerts; an alert id stored before is left as it is. Returns how many were new.</summary>
-    public async Task<int> InsertAlertsAsync(IEnumerable<FraudAlert> alerts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Inserts the alerts, those for which <paramref name="freezes"/> holds with a pending freeze (ADR-025); an alert id
+    /// stored before is left as it is. Returns how many were new.
+    /// </summary>
+    public async Task<int> InsertAlertsAsync(IEnumerable<FraudAlert> alerts, Func<FraudAlert, bool> freezes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alerts);
+        ArgumentNullException.ThrowIfNull(freezes);
         var inserted = 0;
         foreach (var alert in alerts)
         {
             await using var command = Command(
-                $"insert into {Schema}.alerts (alert_id, rule, account_id, event_ids, amount_minor, currency, amount, detected_at, occurred_at, published) " +
-                "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, false) on conflict (alert_id) do nothing",
+                $"insert into {Schema}.alerts (alert_id, rule, account_id, event_ids, amount_minor, currency, amount, detected_at, occurred_at, published, freeze_state) " +
+                "values ($1, $2, $3, $4, $5, $6, $7, $8, $9, false, $10) on conflict (alert_id) do nothing",
                 alert.AlertId, alert.Rule, alert.AccountId, alert.EventIds.ToArray(), alert.AmountMinor, alert.Currency, alert.Amount,
-                alert.DetectedAt, alert.OccurredAt);
+                alert.DetectedAt, alert.OccurredAt, freezes(alert) ? FraudStore.FreezePending : DBNull.Value);
+            command.Parameters[^1].NpgsqlDbType = NpgsqlDbType.Text;
             inserted += await command.ExecuteNonQueryAsync(cancellationToken);
         }
 

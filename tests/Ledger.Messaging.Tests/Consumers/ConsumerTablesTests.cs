@@ -71,12 +71,14 @@ public sealed class ConsumerTablesTests
         await using var connection = await dataSource.OpenConnectionAsync();
         var migration = await SchemaMigration.DetermineAsync(connection, CancellationToken.None, AllConsumerTables());
 
-        // Since then the audit log records who appended each event (ce_actor, ce_actorrole): adding those two columns is
-        // the one change such a database needs, and `ledger db migrate` makes it.
+        // Since then the audit log records who appended each event (ce_actor, ce_actorrole), and a fraud alert whether it
+        // froze its account (freeze_state, with an index of the pending ones): adding those columns and that index is the one
+        // change such a database needs, and `ledger db migrate` makes it.
         migration.Difference.Should().Be(SchemaPatchDifference.Update);
         var script = new StringWriter();
         migration.WriteAllUpdates(script, new PostgresqlMigrator(), JasperFx.AutoCreate.CreateOrUpdate);
-        script.ToString().Should().Contain("actor").And.Contain("actor_role").And.NotContainEquivalentOf("drop ");
+        script.ToString().Should().Contain("actor").And.Contain("actor_role").And.Contain("freeze_state").And.Contain("alerts_freeze_pending")
+            .And.NotContainEquivalentOf("drop ");
         await new PostgresqlMigrator().ApplyAllAsync(connection, migration, JasperFx.AutoCreate.CreateOrUpdate);
         (await SchemaMigration.DetermineAsync(connection, CancellationToken.None, AllConsumerTables())).Difference
             .Should().Be(SchemaPatchDifference.None);

@@ -50,6 +50,20 @@ public sealed class WorkersProcessTests
     }
 
     [Fact]
+    public async Task WorkersWhoseRuleFreezesWithoutTheApiOrAToken_RefuseToStart_NamingTheSettings()
+    {
+        using var kafka = LedgerKafka.Start();
+        var database = PostgresServer.CreateDatabase();
+        await using var workers = WorkersProcess.Start(database, kafka.BootstrapServers,
+            environment: new Dictionary<string, string?> { ["Fraud__Velocity__FreezeAccount"] = "true" });
+
+        (await workers.WaitForExitAsync()).Should().Be(1);
+        workers.StandardError.Should().StartWith("Ledger cannot start:")
+            .And.Contain("Fraud:Velocity:FreezeAccount is on, so set Fraud:Actions:ApiUrl")
+            .And.Contain("Fraud:Velocity:FreezeAccount is on, so set Fraud:Actions:Token or Fraud:Actions:TokenFile");
+    }
+
+    [Fact]
     public async Task Workers_AnswerLivenessReadinessAndMetrics_WithoutAToken()
     {
         using var kafka = LedgerKafka.Start();
@@ -79,7 +93,8 @@ public sealed class WorkersProcessTests
             var text = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
             return text.Contains("ledger_consumer_lag{", StringComparison.Ordinal) ? text : null;
         }, "the consumers' lag in the metrics");
-        metrics.Should().Contain("group=\"ledger-audit\"").And.Contain("group=\"ledger-fraud\"").And.Contain("db_client_");
+        metrics.Should().Contain("group=\"ledger-audit\"").And.Contain("group=\"ledger-fraud\"").And.Contain("db_client_")
+            .And.Contain("ledger_fraud_freezes_total{", "the freezes' counter starts at zero with the fraud consumer");
     }
 
     [Fact]

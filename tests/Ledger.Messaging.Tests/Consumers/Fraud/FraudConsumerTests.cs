@@ -143,7 +143,7 @@ public sealed class FraudConsumerTests(ITestOutputHelper output)
         await using (var transaction = await scenario.Store.BeginAsync(CancellationToken.None))
         {
             (await transaction.RecordAsync(movement, CancellationToken.None)).Should().BeTrue();
-            (await transaction.InsertAlertsAsync([alert], CancellationToken.None)).Should().Be(1);
+            (await transaction.InsertAlertsAsync([alert], _ => false, CancellationToken.None)).Should().Be(1);
             await transaction.CommitAsync(CancellationToken.None);
         }
 

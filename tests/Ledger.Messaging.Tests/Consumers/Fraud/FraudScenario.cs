@@ -43,7 +43,7 @@ internal sealed class FraudScenario : IAsyncDisposable
     private readonly ITestOutputHelper _output;
     private readonly IProducer<string, byte[]> _producer;
     private ServiceProvider? _host;
-    private IHostedService? _consumer;
+    private List<IHostedService> _hosted = [];
 
     private FraudScenario(ITestOutputHelper output)
     {
@@ -93,17 +93,23 @@ internal sealed class FraudScenario : IAsyncDisposable
         services.AddFraudConsumer(configuration);
         _host = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         _host.GetRequiredService<IOptions<FraudOptions>>().Value.LargeDebit.Thresholds.Should().ContainKeys("EUR", "SEK");
-        _consumer = _host.GetServices<IHostedService>().Should().ContainSingle().Subject;
-        await _consumer.StartAsync(CancellationToken.None);
+        // The consumer and the loop that issues freezes (idle here: no rule freezes).
+        _hosted = [.. _host.GetServices<IHostedService>()];
+        _hosted.Select(service => service.GetType()).Should().BeEquivalentTo([typeof(FraudConsumer), typeof(FraudFreezes)]);
+        foreach (var service in _hosted)
+        {
+            await service.StartAsync(CancellationToken.None);
+        }
     }
 
     public async Task StopConsumerAsync()
     {
-        if (_consumer is not null)
+        foreach (var service in _hosted)
         {
-            await _consumer.StopAsync(CancellationToken.None);
-            _consumer = null;
+            await service.StopAsync(CancellationToken.None);
         }
+
+        _hosted = [];
 
         if (_host is not null)
         {

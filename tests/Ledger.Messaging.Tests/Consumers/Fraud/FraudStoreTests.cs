@@ -82,7 +82,7 @@ public sealed class FraudStoreTests : IAsyncLifetime
         {
             await using var transaction = await _store.BeginAsync(CancellationToken.None);
             (await transaction.RecordAsync(movement, CancellationToken.None)).Should().Be(attempt == 0);
-            (await transaction.InsertAlertsAsync([alert], CancellationToken.None)).Should().Be(attempt == 0 ? 1 : 0);
+            (await transaction.InsertAlertsAsync([alert], _ => false, CancellationToken.None)).Should().Be(attempt == 0 ? 1 : 0);
             await transaction.CommitAsync(CancellationToken.None);
         }
 
@@ -104,7 +104,28 @@ public sealed class FraudStoreTests : IAsyncLifetime
         (await again.MovementsAsync(MovementKind.Deposit, _account, "EUR", T0, T0, CancellationToken.None)).Should().BeEmpty();
     }
 
-    private async Task<List<FraudAlert>> InsertAlertsAsync(Guid account, int count)
+    [Fact]
+    public async Task PendingFreezes_AreThoseOfAlertsThatFreeze_InDetectionOrder_EachRecordedOnce()
+    {
+        var alerts = await InsertAlertsAsync(_account, 4, freezes: (alert, i) => i != 1);
+        var other = (await InsertAlertsAsync(_otherAccount, 1, freezes: (_, _) => true)).Single();
+        var expected = alerts.Where((_, i) => i != 1).Append(other).OrderBy(alert => alert.DetectedAt).ThenBy(alert => alert.AlertId)
+            .Select(alert => new PendingFreeze(alert.AlertId, FraudRules.LargeDebit, alert.AccountId)).ToList();
+
+        (await _store.PendingFreezesAsync(10, CancellationToken.None)).Should().Equal(expected);
+        (await _store.PendingFreezesAsync(2, CancellationToken.None)).Should().Equal(expected.Take(2));
+
+        (await _store.MarkFreezeAsync(expected[0].AlertId, FreezeResult.Frozen, CancellationToken.None)).Should().BeTrue();
+        (await _store.MarkFreezeAsync(expected[0].AlertId, FreezeResult.AlreadyFrozen, CancellationToken.None)).Should().BeFalse("it was recorded");
+        (await _store.MarkFreezeAsync(alerts[1].AlertId, FreezeResult.Frozen, CancellationToken.None)).Should().BeFalse("its rule does not freeze");
+        (await _store.PendingFreezesAsync(10, CancellationToken.None)).Should().Equal(expected.Skip(1));
+        (await Sql.ScalarAsync<string>(_dataSource.ConnectionString, "select freeze_state from ledger_fraud.alerts where alert_id = $1", expected[0].AlertId))
+            .Should().Be("frozen");
+        (await Sql.ScalarAsync<bool>(_dataSource.ConnectionString, "select freeze_state is null from ledger_fraud.alerts where alert_id = $1", alerts[1].AlertId))
+            .Should().BeTrue();
+    }
+
+    private async Task<List<FraudAlert>> InsertAlertsAsync(Guid account, int count, Func<FraudAlert, int, bool>? freezes = null)
     {
         var alerts = Enumerable.Range(0, count).Select(i =>
         {
@@ -113,7 +134,7 @@ public sealed class FraudStoreTests : IAsyncLifetime
             return FraudRules.LargeDebitAlert(movement, new FraudOptions().LargeDebit, T0.AddSeconds(i / 2))!;
         }).OrderBy(alert => alert.DetectedAt).ThenBy(alert => alert.AlertId).ToList();
         await using var transaction = await _store.BeginAsync(CancellationToken.None);
-        await transaction.InsertAlertsAsync(alerts, CancellationToken.None);
+        await transaction.InsertAlertsAsync(alerts, alert => freezes?.Invoke(alert, alerts.IndexOf(alert)) ?? false, CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         return alerts;
     }

@@ -136,9 +136,7 @@ services.AddScoped<AccountMovement>();
 services.AddScoped<AccountStatusChange>();
 services.AddScoped<HoldWriter>();
 services.AddScoped<FourEyes>();
-// A threshold that is no number must stop the start, not be dropped: the binder drops it unless told otherwise, and a
-// currency without a threshold never waits for approval.
-services.AddOptions<ApprovalOptions>().BindConfiguration(ApprovalOptions.Section, binder => binder.ErrorOnUnknownConfiguration = true).ValidateOnStart();
+services.AddOptions<ApprovalOptions>().BindConfiguration(ApprovalOptions.Section).ValidateOnStart();
 services.AddSingleton<IValidateOptions<ApprovalOptions>, ApprovalOptionsValidator>();
 services.AddScoped<AccountWriter>();
 services.AddSingleton<GroupCommit>();

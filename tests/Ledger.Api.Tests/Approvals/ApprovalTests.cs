@@ -441,25 +441,19 @@ public sealed class ApprovalSettingsTests(LedgerApiFactory factory)
         act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(failure);
     }
 
-    [Fact]
-    public void AThresholdThatIsNoNumber_StopsTheStart_NamingTheSetting()
+    [Theory]
+    [InlineData("Approvals:Thresholds:EUR", "lots", "Approvals:Thresholds:EUR must be an amount in major units; it is 'lots'.")]
+    [InlineData("Approvals:Thresholds:EUR", "", "Approvals:Thresholds:EUR must be an amount in major units; it is ''.")]
+    [InlineData("Approvals:Thresholds:EUR:Max", "1000", "Approvals:Thresholds:EUR must be an amount in major units; it is ''.")]
+    [InlineData("Approvals:Threshold:EUR", "1000", "Approvals:Threshold is not a setting; thresholds are Approvals:Thresholds:<currency code>.")]
+    public void AThresholdTheBinderWouldDrop_StopsTheStart_NamingTheSetting(string setting, string value, string failure)
     {
-        using var host = factory.WithWebHostBuilder(builder => builder.UseSetting("Approvals:Thresholds:EUR", "lots"));
+        // Read as written, each would leave EUR without a threshold: its large movements would never wait.
+        using var host = factory.WithWebHostBuilder(builder => builder.UseSetting(setting, value));
 
         var act = () => host.CreateClient();
 
-        act.Should().Throw<Exception>().Which.ToString().Should().Contain("Approvals:Thresholds:EUR");
-    }
-
-    [Fact]
-    public void AMisspeltSetting_StopsTheStart_NamingIt()
-    {
-        // Read as written, it would leave EUR without a threshold: large movements would never wait.
-        using var host = factory.WithWebHostBuilder(builder => builder.UseSetting("Approvals:Threshold:EUR", "1000"));
-
-        var act = () => host.CreateClient();
-
-        act.Should().Throw<Exception>().Which.ToString().Should().Contain("Threshold");
+        act.Should().Throw<OptionsValidationException>().Which.Failures.Should().Equal(failure);
     }
 }
 

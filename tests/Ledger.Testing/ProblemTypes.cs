@@ -14,4 +14,19 @@ public static class ProblemTypes
     public const string CurrencyMismatch = "/problems/currency-mismatch";
     public const string SameAccount = "/problems/same-account";
     public const string UnsupportedMediaType = "/problems/unsupported-media-type";
+    public const string Forbidden = "/problems/forbidden";
+    public const string IdempotencyKeyReused = "/problems/idempotency-key-reused";
+    public const string AccountFrozen = "/problems/account-frozen";
+    public const string AccountClosed = "/problems/account-closed";
+    public const string AccountStatusUnchanged = "/problems/account-status-unchanged";
+    public const string AccountNotSettled = "/problems/account-not-settled";
+    public const string HoldNotFound = "/problems/hold-not-found";
+    public const string HoldAlreadyExists = "/problems/hold-already-exists";
+    public const string HoldNotOpen = "/problems/hold-not-open";
+    public const string HoldExpired = "/problems/hold-expired";
+    public const string CaptureOutOfRange = "/problems/capture-out-of-range";
+    public const string ExpiryNotInFuture = "/problems/expiry-not-in-future";
+    public const string WrongHoldKind = "/problems/wrong-hold-kind";
+    public const string ApprovalNotFound = "/problems/approval-not-found";
+    public const string SelfApproval = "/problems/self-approval";
 }

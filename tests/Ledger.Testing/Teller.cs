@@ -14,6 +14,7 @@ public sealed class Teller(HttpClient http)
 {
     public const string AccountsPath = "/api/v1/accounts";
     public const string TransfersPath = "/api/v1/transfers";
+    public const string ApprovalsPath = "/api/v1/approvals";
     public const string CorrelationHeader = "X-Correlation-Id";
 
     public HttpClient Http { get; } = http.As(Roles.Teller);
@@ -70,6 +71,89 @@ public sealed class Teller(HttpClient http)
     {
         var view = await GetAccountAsync(accountId);
         return (view.GetProperty("balance").GetRawText(), view.GetProperty("version").GetInt64());
+    }
+
+    /// <summary>Freezes the account with a reason; returns the account view after it.</summary>
+    public async Task<JsonElement> FreezeAsync(Guid accountId, string reason = "suspected fraud")
+    {
+        using var response = await FreezeRawAsync(accountId, Json(new { reason }));
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> UnfreezeAsync(Guid accountId, string reason = "cleared")
+    {
+        using var response = await UnfreezeRawAsync(accountId, Json(new { reason }));
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> CloseAsync(Guid accountId)
+    {
+        using var response = await CloseRawAsync(accountId, "{}");
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    /// <summary>Places a hold (with a new id unless given); returns the hold view, with the account after it.</summary>
+    public async Task<JsonElement> PlaceHoldAsync(Guid accountId, object amount, Guid? holdId = null, string? reference = null)
+    {
+        var id = holdId ?? Guid.NewGuid();
+        using var response = await PlaceHoldRawAsync(accountId, Json(reference is null ? (object)new { holdId = id, amount } : new { holdId = id, amount, reference }));
+        return await Expect(response, HttpStatusCode.Created);
+    }
+
+    /// <summary>Captures a hold (in full without a body); returns the hold view, with the account after it.</summary>
+    public async Task<JsonElement> CaptureAsync(Guid accountId, Guid holdId, object? body = null)
+    {
+        using var response = await CaptureRawAsync(accountId, holdId, body is null ? null : Json(body));
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> ReleaseAsync(Guid accountId, Guid holdId)
+    {
+        using var response = await ReleaseRawAsync(accountId, holdId);
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public async Task<JsonElement> GetHoldAsync(Guid accountId, Guid holdId)
+    {
+        using var response = await GetAsync(HoldPath(accountId, holdId));
+        return await Expect(response, HttpStatusCode.OK);
+    }
+
+    public static string HoldsPath(Guid accountId) => $"{AccountsPath}/{accountId}/holds";
+
+    public static string HoldPath(Guid accountId, Guid holdId) => $"{HoldsPath(accountId)}/{holdId}";
+
+    public Task<HttpResponseMessage> FreezeRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync($"{AccountsPath}/{accountId}/freeze", json, headers);
+
+    public Task<HttpResponseMessage> UnfreezeRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync($"{AccountsPath}/{accountId}/unfreeze", json, headers);
+
+    public Task<HttpResponseMessage> CloseRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync($"{AccountsPath}/{accountId}/close", json, headers);
+
+    public Task<HttpResponseMessage> PlaceHoldRawAsync(Guid accountId, string json, params (string Name, string Value)[] headers) =>
+        PostJsonAsync(HoldsPath(accountId), json, headers);
+
+    /// <summary>A capture; a null <paramref name="json"/> sends no body at all, as a client capturing the whole hold may.</summary>
+    public Task<HttpResponseMessage> CaptureRawAsync(Guid accountId, Guid holdId, string? json, params (string Name, string Value)[] headers) =>
+        json is null
+            ? PostAsync($"{HoldPath(accountId, holdId)}/capture", headers)
+            : PostJsonAsync($"{HoldPath(accountId, holdId)}/capture", json, headers);
+
+    public Task<HttpResponseMessage> ReleaseRawAsync(Guid accountId, Guid holdId, params (string Name, string Value)[] headers) =>
+        PostAsync($"{HoldPath(accountId, holdId)}/release", headers);
+
+    /// <summary>A <c>POST</c> without a body (release, approve, reject).</summary>
+    public Task<HttpResponseMessage> PostAsync(string path, params (string Name, string Value)[] headers)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(path, UriKind.Relative));
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        return Http.SendAsync(request);
     }
 
     public Task<HttpResponseMessage> OpenAccountRawAsync(object body) => PostJsonAsync(AccountsPath, Json(body));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Ledger.Domain.Money;
 using Microsoft.Extensions.Options;
 
@@ -22,6 +23,32 @@ public sealed class ApprovalOptions
         return Thresholds.TryGetValue(currency.Code, out var threshold) && MinorUnits.ToMajor(amountMinor, currency) > threshold;
     }
 
+    /// <summary>
+    /// What the configuration binder drops without a word, each naming its setting: a threshold that is no number, and a
+    /// setting of this section that does not exist (<c>Approvals:Threshold:EUR</c>). Either would leave a currency without
+    /// a threshold, and its large movements would never wait for approval.
+    /// </summary>
+    public static IReadOnlyList<string> Unread(IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(section);
+        var problems = new List<string>();
+        foreach (var setting in section.GetChildren().Where(child => !string.Equals(child.Key, nameof(Thresholds), StringComparison.OrdinalIgnoreCase)))
+        {
+            problems.Add($"{Section}:{setting.Key} is not a setting; thresholds are {Section}:{nameof(Thresholds)}:<currency code>.");
+        }
+
+        foreach (var threshold in section.GetSection(nameof(Thresholds)).GetChildren())
+        {
+            // As the binder reads a decimal (DecimalConverter): invariant culture, NumberStyles.Float.
+            if (threshold.Value is null || !decimal.TryParse(threshold.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                problems.Add($"{Section}:{nameof(Thresholds)}:{threshold.Key} must be an amount in major units; it is '{threshold.Value}'.");
+            }
+        }
+
+        return problems;
+    }
+
     /// <summary>Every problem with these settings, each naming its setting; empty when they are valid.</summary>
     public IReadOnlyList<string> Problems()
     {
@@ -42,13 +69,13 @@ public sealed class ApprovalOptions
     }
 }
 
-/// <summary>Fails start-up (with <c>ValidateOnStart</c>) when the settings are invalid.</summary>
-public sealed class ApprovalOptionsValidator : IValidateOptions<ApprovalOptions>
+/// <summary>Fails start-up (with <c>ValidateOnStart</c>) when the settings are invalid, or were not all read.</summary>
+public sealed class ApprovalOptionsValidator(IConfiguration configuration) : IValidateOptions<ApprovalOptions>
 {
     public ValidateOptionsResult Validate(string? name, ApprovalOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Problems();
+        var problems = ApprovalOptions.Unread(configuration.GetSection(ApprovalOptions.Section)).Concat(options.Problems()).ToList();
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

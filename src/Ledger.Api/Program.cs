@@ -142,7 +142,8 @@ services.AddScoped<AccountWriter>();
 services.AddSingleton<GroupCommit>();
 services.AddHostedService(provider => provider.GetRequiredService<GroupCommit>());
 // After the group commit: it stops before the group commit does, so its last releases are still written.
-services.AddOptions<HoldExpiryOptions>().BindConfiguration(HoldExpiryOptions.Section);
+services.AddOptions<HoldExpiryOptions>().BindConfiguration(HoldExpiryOptions.Section).ValidateOnStart();
+services.AddSingleton<IValidateOptions<HoldExpiryOptions>, HoldExpiryOptionsValidator>();
 services.AddHostedService<HoldExpiryService>();
 services.AddOptions<GroupCommitOptions>().BindConfiguration(GroupCommitOptions.Section).ValidateOnStart();
 services.AddSingleton<IValidateOptions<GroupCommitOptions>, GroupCommitOptionsValidator>();

@@ -16,6 +16,36 @@ public sealed class HoldExpiryOptions
 
     /// <summary>The most holds released per pass; a full pass is followed by another at once.</summary>
     public int ExpiryBatchMax { get; set; } = 256;
+
+    /// <summary>Every problem with these settings, each naming its setting and value; empty when they are valid.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (ExpiryPollInterval <= TimeSpan.Zero || ExpiryPollInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add($"{Section}:{nameof(ExpiryPollInterval)} must be above zero and at most 01:00:00, not {ExpiryPollInterval}.");
+        }
+
+        if (ExpiryBatchMax is < 1 or > 10_000)
+        {
+            problems.Add($"{Section}:{nameof(ExpiryBatchMax)} must be 1 to 10000, not {ExpiryBatchMax}.");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>Fails start-up (with <c>ValidateOnStart</c>) when the settings are invalid.</summary>
+public sealed class HoldExpiryOptionsValidator : Microsoft.Extensions.Options.IValidateOptions<HoldExpiryOptions>
+{
+    public Microsoft.Extensions.Options.ValidateOptionsResult Validate(string? name, HoldExpiryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Problems();
+        return problems.Count == 0
+            ? Microsoft.Extensions.Options.ValidateOptionsResult.Success
+            : Microsoft.Extensions.Options.ValidateOptionsResult.Fail(problems);
+    }
 }
 
 /// <summary>

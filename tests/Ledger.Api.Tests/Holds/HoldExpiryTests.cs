@@ -74,6 +74,19 @@ public sealed class HoldExpiryTests(HoldExpiryFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("ExpiryPollInterval", "00:00:00", "Holds:ExpiryPollInterval must be above zero and at most 01:00:00, not 00:00:00.")]
+    [InlineData("ExpiryPollInterval", "02:00:00", "Holds:ExpiryPollInterval must be above zero and at most 01:00:00, not 02:00:00.")]
+    [InlineData("ExpiryBatchMax", "0", "Holds:ExpiryBatchMax must be 1 to 10000, not 0.")]
+    public void InvalidSettings_AreRefusedAtStartup_NamingTheSetting(string setting, string value, string failure)
+    {
+        using var host = fixture.Api.WithWebHostBuilder(builder => builder.UseSetting($"Holds:{setting}", value));
+
+        var act = () => host.CreateClient();
+
+        act.Should().Throw<Microsoft.Extensions.Options.OptionsValidationException>().Which.Failures.Should().Equal(failure);
+    }
+
     private async Task<long> OpenHoldsAsync() =>
         await Sql.ScalarAsync<long>(fixture.Api.ConnectionString,
             "select count(*) from ledger.mt_doc_hold where data ->> 'status' = 'Open' and data ->> 'expiresAt' is not null");

@@ -84,6 +84,12 @@ public static class CloudEventTypes
     public const string MoneyDeposited = "ledger.money.deposited.v1";
     public const string MoneyWithdrawn = "ledger.money.withdrawn.v1";
     public const string MoneyTransferred = "ledger.money.transferred.v1";
+    public const string AccountFrozen = "ledger.account.frozen.v1";
+    public const string AccountUnfrozen = "ledger.account.unfrozen.v1";
+    public const string AccountClosed = "ledger.account.closed.v1";
+    public const string HoldPlaced = "ledger.hold.placed.v1";
+    public const string HoldCaptured = "ledger.hold.captured.v1";
+    public const string HoldReleased = "ledger.hold.released.v1";
     public const string FraudAlertRaised = "ledger.fraud.alert-raised.v1";
 
     public static IReadOnlyDictionary<string, Type> AccountEventTypes { get; } = new Dictionary<string, Type>(StringComparer.Ordinal)
@@ -92,5 +98,11 @@ public static class CloudEventTypes
         [MoneyDeposited] = typeof(V1.MoneyDepositedV1),
         [MoneyWithdrawn] = typeof(V1.MoneyWithdrawnV1),
         [MoneyTransferred] = typeof(V1.MoneyTransferredV1),
+        [AccountFrozen] = typeof(V1.AccountFrozenV1),
+        [AccountUnfrozen] = typeof(V1.AccountUnfrozenV1),
+        [AccountClosed] = typeof(V1.AccountClosedV1),
+        [HoldPlaced] = typeof(V1.HoldPlacedV1),
+        [HoldCaptured] = typeof(V1.HoldCapturedV1),
+        [HoldReleased] = typeof(V1.HoldReleasedV1),
     };
 }

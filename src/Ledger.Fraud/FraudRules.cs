@@ -9,7 +9,7 @@ namespace Ledger.Fraud;
 
 public enum MovementKind
 {
-    /// <summary>A withdrawal or the debit leg of a transfer: money leaving the account.</summary>
+    /// <summary>A withdrawal, the debit leg of a transfer or a captured hold: money leaving the account.</summary>
     Debit,
 
     /// <summary>A deposit. Credit legs of transfers are not deposits for these rules.</summary>
@@ -21,8 +21,9 @@ public sealed record FraudMovement(Guid EventId, Guid AccountId, MovementKind Ki
 {
     /// <summary>
     /// The movement an account event carries, or null for events that move no money out of or into the account for these
-    /// rules (account creation, the credit leg of a transfer). Throws <see cref="PoisonMessageException"/> for an amount
-    /// that is not a positive decimal with at most the digits of a known currency.
+    /// rules (account creation, the credit leg of a transfer or of a capture, freezes, closings, holds placed or released).
+    /// Throws <see cref="PoisonMessageException"/> for an amount that is not a positive decimal with at most the digits of
+    /// a known currency.
     /// </summary>
     public static FraudMovement? From(AccountEventMessage message)
     {
@@ -34,6 +35,11 @@ public sealed record FraudMovement(Guid EventId, Guid AccountId, MovementKind Ki
             MoneyTransferredV1 { Direction: MoneyTransferredV1.Credit } => null,
             MoneyTransferredV1 transfer => throw new PoisonMessageException($"Transfer direction '{transfer.Direction}' is neither debit nor credit."),
             MoneyDepositedV1 deposited => Create(message, MovementKind.Deposit, deposited.Amount, deposited.Currency),
+            // A captured hold is the moment money leaves the account (out of the ledger, or to another account: then its
+            // credit leg is, like a transfer's, no deposit). Placing or releasing a hold moves nothing.
+            HoldCapturedV1 { Direction: HoldCapturedV1.Debit } captured => Create(message, MovementKind.Debit, captured.Amount, captured.Currency),
+            HoldCapturedV1 { Direction: HoldCapturedV1.Credit } => null,
+            HoldCapturedV1 captured => throw new PoisonMessageException($"Capture direction '{captured.Direction}' is neither debit nor credit."),
             _ => null,
         };
     }

@@ -60,12 +60,24 @@ public sealed class SeedTests
         Task<long> Count(string sql) => Sql.ScalarAsync<long>(ledger.ConnectionString, sql);
         long Summary(string name) => summary.GetProperty(name).GetInt64();
         Summary("accounts").Should().Be(60).And.Be(await Count("select count(*) from ledger.mt_streams"));
+        var capturedToAccounts = await Count("select count(*) / 2 from ledger.mt_events where type = 'hold_captured' and data->>'toAccountId' is not null");
         Summary("events").Should().Be(await Count("select count(*) from ledger.mt_events"))
-            .And.Be(Summary("accounts") + 2 * Summary("transfers") + Summary("deposits") + Summary("withdrawals"));
+            .And.Be(Summary("accounts") + 2 * Summary("transfers") + Summary("deposits") + Summary("withdrawals") + Summary("freezes")
+                    + Summary("unfreezes") + Summary("closures") + Summary("holdsPlaced") + Summary("holdsCaptured") + capturedToAccounts
+                    + Summary("holdsReleased"));
         Summary("transfers").Should().Be(await Count("select count(*) from ledger.mt_doc_transfer_receipt"))
             .And.Be(await Count("select count(*) / 2 from ledger.mt_events where type = 'money_transferred'"));
         Summary("deposits").Should().Be(await Count("select count(*) from ledger.mt_events where type = 'money_deposited'"));
         Summary("withdrawals").Should().Be(await Count("select count(*) from ledger.mt_events where type = 'money_withdrawn'"));
+        Summary("freezes").Should().BePositive().And.Be(await Count("select count(*) from ledger.mt_events where type = 'account_frozen'"));
+        Summary("unfreezes").Should().BePositive().And.Be(await Count("select count(*) from ledger.mt_events where type = 'account_unfrozen'"));
+        Summary("closures").Should().BePositive().And.Be(await Count("select count(*) from ledger.mt_events where type = 'account_closed'"));
+        Summary("holdsPlaced").Should().BePositive().And.Be(await Count("select count(*) from ledger.mt_events where type = 'hold_placed'"))
+            .And.Be(await Count("select count(*) from ledger.mt_doc_hold"), "every hold placed is a document");
+        Summary("holdsCaptured").Should().BePositive()
+            .And.Be(await Count("select count(distinct data->>'holdId') from ledger.mt_events where type = 'hold_captured'"));
+        Summary("holdsReleased").Should().BePositive().And.Be(await Count("select count(*) from ledger.mt_events where type = 'hold_released'"));
+        capturedToAccounts.Should().BePositive();
         // 600 transfer commands were decided; the refused ones (the history has some, as a real one does) wrote nothing.
         Summary("rejected").Should().BePositive();
         (Summary("transfers") + Summary("rejected")).Should().BeGreaterThanOrEqualTo(600);
@@ -100,6 +112,60 @@ public sealed class SeedTests
         (await Count("select count(distinct timestamp) from ledger.mt_events")).Should().Be(1, "every event is recorded when the seed writes");
         (await Count("select count(*) from ledger.mt_events where timestamp < now() - interval '10 minutes' or timestamp > now()"))
             .Should().Be(0, "the recording time is the seed's, not the business time in the data");
+
+        (await Count("select count(*) from ledger.account_entries where (state->>'heldMinor')::bigint < 0 or " +
+                     "balance_after_minor + (state->>'overdraftLimitMinor')::bigint - (state->>'heldMinor')::bigint < 0"))
+            .Should().Be(0, "nothing is held beyond what is available");
+        (await Count("select count(*) from ledger.account_entries where type = 'HoldPlaced' and (state->>'heldMinor')::bigint > 0"))
+            .Should().BePositive();
+        (await Count("""
+              select count(*) from ledger.mt_events placed join ledger.mt_events released
+                  on released.type = 'hold_released' and released.data->>'holdId' = placed.data->>'holdId'
+              where placed.type = 'hold_placed' and released.data->>'reason' = 'expired'
+                and (placed.data->>'expiresAt')::timestamptz >= (released.data->>'occurredAt')::timestamptz
+              """)).Should().Be(0, "a hold expires only after its expiry");
+        (await Count("select count(*) from ledger.mt_events where type = 'hold_released' and data->>'reason' = 'expired'")).Should().BePositive();
+        (await Count("""
+              select count(*) from ledger.account_entries closed join ledger.account_entries later
+                  on later.account_id = closed.account_id and later.version > closed.version
+              where closed.type = 'AccountClosed'
+              """)).Should().Be(0, "nothing follows a closing");
+        (await Count("""
+              select count(*) from ledger.account_entries where type = 'AccountClosed'
+                and (balance_after_minor <> 0 or (state->>'holdsOpen')::int <> 0 or state->>'status' <> '2')
+              """)).Should().Be(0, "a closed account has nothing left and nothing held");
+        (await Count("select count(*) from ledger.mt_events where type = 'hold_captured' and (data->>'amountMinor')::bigint < (data->>'heldMinor')::bigint"))
+            .Should().BePositive("some holds are captured in part");
+        (await Count("select count(*) from ledger.mt_doc_hold h where h.account_id is distinct from (h.data->>'accountId')::uuid")).Should().Be(0);
+    }
+
+    /// <summary>The hold documents the seed wrote are what the domain folds from each hold's events, and what the store loads.</summary>
+    [Fact]
+    public async Task HoldDocuments_AreTheFoldOfTheirEvents()
+    {
+        var ledger = new LedgerCli(PostgresServer.CreateDatabase());
+        (await ledger.SeedAsync(accounts: 40, transfers: 800, seed: 5)).ExitCode.Should().Be(0);
+
+        using var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString, ProjectionCatalog.Ledger));
+        await using var session = store.QuerySession();
+        // In global order; a capture to another account is in both streams, the same facts twice.
+        var events = (await session.Events.QueryAllRawEvents().OrderBy(e => e.Sequence).ToListAsync()).Select(e => (IAccountEvent)e.Data);
+
+        var folded = new Dictionary<Guid, Hold>();
+        foreach (var e in events.Distinct())
+        {
+            var holdId = e switch { HoldPlaced p => p.HoldId, HoldCaptured c => c.HoldId, HoldReleased r => r.HoldId, _ => (Guid?)null };
+            if (holdId is { } id)
+            {
+                folded[id] = AccountDecider.EvolveHold(folded.GetValueOrDefault(id), e);
+            }
+        }
+
+        var stored = await session.Query<Hold>().ToListAsync();
+        stored.Should().BeEquivalentTo(folded.Values);
+        stored.Select(hold => hold.Status).Distinct().Should().BeEquivalentTo([HoldStatus.Open, HoldStatus.Captured, HoldStatus.Released]);
+        (await session.Query<Hold>().Where(hold => hold.AccountId == stored[0].AccountId).ToListAsync())
+            .Should().OnlyContain(hold => hold.AccountId == stored[0].AccountId, "the duplicated account column finds an account's holds");
     }
 
     [Fact]
@@ -108,8 +174,11 @@ public sealed class SeedTests
         var ledger = new LedgerCli(PostgresServer.CreateDatabase());
         (await ledger.SeedAsync()).ExitCode.Should().Be(0);
         await using var dataSource = NpgsqlDataSource.Create(ledger.ConnectionString);
+        // The longest history among the accounts that may still be debited (some seeded ones are frozen or closed).
         var accountId = await Sql.ScalarAsync<Guid>(ledger.ConnectionString,
-            "select id from ledger.mt_streams order by version desc, id limit 1");
+            "select s.id from ledger.mt_streams s join ledger.mt_doc_account a using (id) where lower(a.data->>'status') = 'open' " +
+            "and (a.data->>'balanceMinor')::bigint + (a.data->>'overdraftLimitMinor')::bigint - (a.data->>'heldMinor')::bigint >= 2 " +
+            "order by s.version desc, s.id limit 1");
 
         using (var store = DocumentStore.For(options => LedgerStore.Configure(options, ledger.ConnectionString, ProjectionCatalog.Ledger)))
         {
@@ -137,6 +206,13 @@ public sealed class SeedTests
             session.Insert(new TransferReceipt(transferred.TransferId, accountId, created.AccountId, 1, transferred.Currency, transferred.Reference,
                 account.BalanceMinor - 1, 1, transferred.OccurredAt));
             await session.SaveChangesAsync();
+
+            // A hold, as the group commit keeps one: the event and its document in one transaction.
+            var holder = await session.Events.FetchForWriting<Account>(accountId);
+            var placed = AccountDecider.Decide(new PlaceHold(Guid.CreateVersion7(), accountId, 1, "after the seed", null, now), holder.Aggregate!);
+            holder.AppendOne(placed);
+            session.Insert(AccountDecider.EvolveHold(null, placed));
+            await session.SaveChangesAsync();
         }
 
         // Rows the store wrote and rows the seed wrote carry the same bookkeeping values.
@@ -147,8 +223,9 @@ public sealed class SeedTests
         (await Distinct("select count(distinct (type, tenant_id, is_archived, compacted_version, created = timestamp)) from ledger.mt_streams")).Should().Be(1);
         (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_account")).Should().Be(1);
         (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_transfer_receipt")).Should().Be(1);
+        (await Distinct("select count(distinct mt_dotnet_type) from ledger.mt_doc_hold")).Should().Be(1);
         (await Distinct("select count(*) from ledger.account_entries where (actor_subject, actor_role) is distinct from ('seed', 'system')"))
-            .Should().Be(3, "every seeded event has the seed's actor; only the three appended above have another");
+            .Should().Be(4, "every seeded event has the seed's actor; only the four appended above have another");
         var integrity = await new IntegrityVerifier(dataSource).VerifyLedgerAsync(CancellationToken.None);
         integrity.Valid.Should().BeTrue();
         integrity.Streams.Should().Be(51);

@@ -13,6 +13,8 @@ public sealed class ContractShapeTests
     private static readonly Guid Account = new("7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01");
     private static readonly Guid Other = new("7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02");
     private static readonly Guid TransferId = new("5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a01");
+    private static readonly Guid HoldId = new("3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01");
+    private static readonly Guid AlertId = new("0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f");
     private static readonly DateTimeOffset At = new(2026, 3, 2, 14, 3, 0, 123, TimeSpan.Zero);
 
     public static TheoryData<object, string> Examples => new()
@@ -34,7 +36,39 @@ public sealed class ContractShapeTests
             """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","transferId":"5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a01","fromAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","toAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02","direction":"debit","amount":"75.25","currency":"EUR","reference":"Invoice 42","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
         },
         {
-            new FraudAlertV1(new Guid("0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f"), "large-debit", Account, [new Guid("01a20a1c-62f4-7b55-86f3-2c8d1d6f00a1")], "15000.00", "EUR", At.AddSeconds(1), At),
+            new AccountFrozenV1(Account, "large-debit alert", AlertId, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","reason":"large-debit alert","alertId":"0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new AccountUnfrozenV1(Account, "customer identified", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","reason":"customer identified","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new AccountClosedV1(Account, null, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new HoldPlacedV1(Account, HoldId, "120.00", "EUR", "Hotel Lisboa", At.AddDays(7), HoldPlacedV1.Hold, null, null, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","holdId":"3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01","amount":"120.00","currency":"EUR","reference":"Hotel Lisboa","expiresAt":"2026-03-09T14:03:00.123+00:00","purpose":"hold","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new HoldPlacedV1(Account, HoldId, "5000.00", "EUR", null, null, HoldPlacedV1.TransferApproval, Other, "clerk-ada-7", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","holdId":"3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01","amount":"5000.00","currency":"EUR","purpose":"transfer-approval","toAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02","requestedBy":"clerk-ada-7","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new HoldCapturedV1(Account, HoldId, Account, Other, HoldCapturedV1.Debit, "98.40", "120.00", "EUR", "Hotel Lisboa", null, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","holdId":"3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01","fromAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","toAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c02","direction":"debit","amount":"98.40","held":"120.00","currency":"EUR","reference":"Hotel Lisboa","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new HoldCapturedV1(Account, HoldId, Account, null, HoldCapturedV1.Debit, "5000.00", "5000.00", "EUR", null, "supervisor-grace", At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","holdId":"3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01","fromAccountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","direction":"debit","amount":"5000.00","held":"5000.00","currency":"EUR","approvedBy":"supervisor-grace","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new HoldReleasedV1(Account, HoldId, "120.00", "EUR", HoldReleasedV1.Expired, null, At),
+            """{"accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","holdId":"3a4b5c6d-7e8f-4a0b-9c1d-2e3f4a5b6c01","amount":"120.00","currency":"EUR","reason":"expired","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
+        },
+        {
+            new FraudAlertV1(AlertId, "large-debit", Account, [new Guid("01a20a1c-62f4-7b55-86f3-2c8d1d6f00a1")], "15000.00", "EUR", At.AddSeconds(1), At),
             """{"alertId":"0b5f0c4e-8f1a-5d2b-9c3e-4a5b6c7d8e9f","rule":"large-debit","accountId":"7d0c8a52-3b1e-4c55-9a51-0a1e2f3b4c01","eventIds":["01a20a1c-62f4-7b55-86f3-2c8d1d6f00a1"],"amount":"15000.00","currency":"EUR","detectedAt":"2026-03-02T14:03:01.123+00:00","occurredAt":"2026-03-02T14:03:00.123+00:00"}"""
         },
     };
@@ -59,11 +93,20 @@ public sealed class ContractShapeTests
         JsonSerializer.Serialize(read, message.GetType(), IntegrationJson.Options).Should().Be(expected);
     }
 
+    /// <summary>Each contract has at least one documented example, so each is pinned here and checked against its schema.</summary>
+    [Fact]
+    public void EveryContract_HasAnExample()
+    {
+        Examples.Select(row => row[0].GetType()).Distinct().Should().BeEquivalentTo(ContractSchemas.All.Select(contract => contract.DataType));
+    }
+
     [Fact]
     public void EveryAccountEventType_IsNamedAndVersioned()
     {
         CloudEventTypes.AccountEventTypes.Keys.Should().BeEquivalentTo(
-            "ledger.account.created.v1", "ledger.money.deposited.v1", "ledger.money.withdrawn.v1", "ledger.money.transferred.v1");
+            "ledger.account.created.v1", "ledger.money.deposited.v1", "ledger.money.withdrawn.v1", "ledger.money.transferred.v1",
+            "ledger.account.frozen.v1", "ledger.account.unfrozen.v1", "ledger.account.closed.v1",
+            "ledger.hold.placed.v1", "ledger.hold.captured.v1", "ledger.hold.released.v1");
         KafkaTopics.All.Should().BeEquivalentTo("ledger.account-events", "ledger.account-events.dlq", "ledger.fraud-alerts");
     }
 

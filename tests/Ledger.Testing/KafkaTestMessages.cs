@@ -47,6 +47,36 @@ public static class KafkaTestMessages
                 accountId == fromAccountId ? MoneyTransferredV1.Debit : MoneyTransferredV1.Credit, amount, Currency, "test transfer", OccurredAt),
             streamVersion, eventId);
 
+    public static Message<string, byte[]> AccountFrozen(Guid accountId, long streamVersion, DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.AccountFrozen, new AccountFrozenV1(accountId, "test freeze", null, at ?? OccurredAt), streamVersion, eventId);
+
+    public static Message<string, byte[]> AccountUnfrozen(Guid accountId, long streamVersion, DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.AccountUnfrozen, new AccountUnfrozenV1(accountId, "test unfreeze", at ?? OccurredAt), streamVersion, eventId);
+
+    public static Message<string, byte[]> AccountClosed(Guid accountId, long streamVersion, DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.AccountClosed, new AccountClosedV1(accountId, null, at ?? OccurredAt), streamVersion, eventId);
+
+    /// <summary>A plain hold, without expiry.</summary>
+    public static Message<string, byte[]> HoldPlaced(Guid accountId, long streamVersion, Guid holdId, string amount = "10.00",
+        DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.HoldPlaced, new HoldPlacedV1(accountId, holdId, amount, Currency, "test hold", null, HoldPlacedV1.Hold,
+            null, null, at ?? OccurredAt), streamVersion, eventId);
+
+    /// <summary>
+    /// One leg of a capture of the whole hold: the debit when <paramref name="accountId"/> is the source, else the credit leg
+    /// of a capture to it.
+    /// </summary>
+    public static Message<string, byte[]> HoldCaptured(Guid accountId, long streamVersion, Guid holdId, Guid fromAccountId, Guid? toAccountId,
+        string amount = "10.00", DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.HoldCaptured, new HoldCapturedV1(accountId, holdId, fromAccountId, toAccountId,
+            accountId == fromAccountId ? HoldCapturedV1.Debit : HoldCapturedV1.Credit, amount, amount, Currency, "test hold", null,
+            at ?? OccurredAt), streamVersion, eventId);
+
+    public static Message<string, byte[]> HoldReleased(Guid accountId, long streamVersion, Guid holdId, string amount = "10.00",
+        DateTimeOffset? at = null, Guid? eventId = null) =>
+        AccountEvent(CloudEventTypes.HoldReleased, new HoldReleasedV1(accountId, holdId, amount, Currency, HoldReleasedV1.Released, null,
+            at ?? OccurredAt), streamVersion, eventId);
+
     /// <summary>A well-formed message for any v1 body; the sequence is taken from a process-wide counter unless given.</summary>
     public static Message<string, byte[]> AccountEvent(string type, IAccountIntegrationEvent body, long streamVersion, Guid? eventId = null,
         long? sequence = null, string? correlationId = null)

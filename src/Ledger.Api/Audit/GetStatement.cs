@@ -10,7 +10,9 @@ namespace Ledger.Api.Audit;
 
 /// <summary>
 /// <c>GET /accounts/{id}/statement?from=&amp;to=</c>: opening balance (after every event before <c>from</c>), the entries
-/// in the window, closing balance (after every event up to <c>to</c>). <c>Accept: text/csv</c> gives the same as CSV.
+/// in the window, closing balance (after every event up to <c>to</c>); beside each balance what was held and available
+/// then. The balances add up with the entries' amounts; holds change only what is held and available, until captured.
+/// <c>Accept: text/csv</c> gives the same as CSV.
 /// </summary>
 public static class GetStatementEndpoint
 {
@@ -22,7 +24,11 @@ public static class GetStatementEndpoint
         string? From,
         string? To,
         decimal OpeningBalance,
+        decimal OpeningHeld,
+        decimal OpeningAvailable,
         decimal ClosingBalance,
+        decimal ClosingHeld,
+        decimal ClosingAvailable,
         IReadOnlyList<EntryView> Entries);
 
     public sealed record Query(Guid AccountId, string? From, string? To) : IQuery<Statement>, ITimeWindow;
@@ -42,10 +48,11 @@ public static class GetStatementEndpoint
             var currency = Currency.Find(latest.State.Currency);
             var (windowFrom, windowTo) = (Instants.Validated(query.From), Instants.Validated(query.To));
             // Nothing can precede the first instant there is, so a window starting there opens at zero.
-            var openingMinor = windowFrom is { } from && from.UtcDateTime > DateTime.MinValue &&
-                               await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken) is { } before
-                ? before.State.BalanceMinor
-                : 0;
+            var before = windowFrom is { } from && from.UtcDateTime > DateTime.MinValue
+                ? (await audit.AsOfAsync(query.AccountId, from.AddTicks(-1), cancellationToken))?.State
+                : null;
+            var opening = (Balance: MinorUnits.ToMajor(before?.BalanceMinor ?? 0, currency), Held: MinorUnits.ToMajor(before?.HeldMinor ?? 0, currency),
+                Available: MinorUnits.ToMajor(before is null ? 0m : (decimal)before.AvailableMinor(), currency));
             var entries = new List<EntryView>();
             await foreach (var entry in audit.EntriesAsync(query.AccountId, windowFrom, windowTo, 0, EntriesMax + 1, cancellationToken))
             {
@@ -57,9 +64,12 @@ public static class GetStatementEndpoint
                 throw Invalid.Parameter("from", $"The statement would hold more than {EntriesMax} entries; narrow 'from' and 'to', or page through history.");
             }
 
-            var closing = entries.Count > 0 ? entries[^1].BalanceAfter : MinorUnits.ToMajor(openingMinor, currency);
+            var closing = entries.Count > 0
+                ? (Balance: entries[^1].BalanceAfter, Held: entries[^1].HeldAfter, Available: entries[^1].AvailableAfter)
+                : opening;
             return new Statement(query.AccountId, currency.Code, windowFrom is { } f ? Instants.Format(f) : null,
-                windowTo is { } t ? Instants.Format(t) : null, MinorUnits.ToMajor(openingMinor, currency), closing, entries);
+                windowTo is { } t ? Instants.Format(t) : null, opening.Balance, opening.Held, opening.Available, closing.Balance, closing.Held,
+                closing.Available, entries);
         }
     }
 
@@ -86,25 +96,26 @@ public static class GetStatementEndpoint
     /// <summary>
     /// RFC 4180: a header row, CRLF line ends, fields quoted when they hold a comma, quote or line break. Text that a
     /// spreadsheet would run as a formula is neutralised (<see cref="Text"/>); numbers are written plain, negative ones too.
+    /// The held and available columns came after the others, so they are last: a reader by position keeps working.
     /// </summary>
     public static string ToCsv(Statement statement)
     {
         ArgumentNullException.ThrowIfNull(statement);
         var csv = new StringBuilder();
         Row(csv, Texts("type", "version", "sequence", "eventId", "occurredAt", "amount", "balanceAfter", "currency", "transferId",
-            "counterpartyAccountId", "reference", "correlationId", "hash", "actorSubject", "actorRole"));
+            "counterpartyAccountId", "reference", "correlationId", "hash", "actorSubject", "actorRole", "heldAfter", "availableAfter"));
         Row(csv, Text("OpeningBalance"), "", "", "", Text(statement.From ?? ""), "", Number(statement.OpeningBalance), Text(statement.Currency),
-            "", "", "", "", "", "", "");
+            "", "", "", "", "", "", "", Number(statement.OpeningHeld), Number(statement.OpeningAvailable));
         foreach (var entry in statement.Entries)
         {
             Row(csv, Text(entry.Type), Number(entry.Version), Number(entry.Sequence), Text(entry.EventId.ToString()), Text(entry.OccurredAt),
                 Number(entry.Amount), Number(entry.BalanceAfter), Text(entry.Currency), Text(entry.TransferId?.ToString() ?? ""),
                 Text(entry.CounterpartyAccountId?.ToString() ?? ""), Text(entry.Reference ?? ""), Text(entry.CorrelationId ?? ""), Text(entry.Hash),
-                Text(entry.Actor?.Subject ?? ""), Text(entry.Actor?.Role ?? ""));
+                Text(entry.Actor?.Subject ?? ""), Text(entry.Actor?.Role ?? ""), Number(entry.HeldAfter), Number(entry.AvailableAfter));
         }
 
         Row(csv, Text("ClosingBalance"), "", "", "", Text(statement.To ?? ""), "", Number(statement.ClosingBalance), Text(statement.Currency),
-            "", "", "", "", "", "", "");
+            "", "", "", "", "", "", "", Number(statement.ClosingHeld), Number(statement.ClosingAvailable));
         return csv.ToString();
     }
 

@@ -25,7 +25,7 @@ internal static class SeedCommand
         var transfers = new Option<int>("--transfers")
         {
             Description = $"Transfer commands between accounts of one currency (0 to {HistoryOptions.TransfersMax:N0}); "
-                          + "one deposit or withdrawal is mixed in for about every four, and refused commands write nothing.",
+                          + "deposits, withdrawals, holds, freezes and a few closings are mixed in, and refused commands write nothing.",
             Required = true,
         };
         transfers.Validators.Add(result => RequireWithin(result, 0, HistoryOptions.TransfersMax));
@@ -37,8 +37,9 @@ internal static class SeedCommand
         var json = new Option<bool>("--json") { Description = "Machine-readable output on stdout (JSON, camelCase)." };
         var database = new DatabaseOptions();
         var command = new Command("seed",
-            "Append a generated history (accounts opened and funded, then transfers, deposits and withdrawals decided by the domain) "
-            + "in one transaction, with the inline models, then rebuild the report projections.")
+            "Append a generated history (accounts opened and funded, then transfers, deposits, withdrawals, holds placed, captured "
+            + "and released, freezes and closings, decided by the domain) in one transaction, with the inline models and the "
+            + "hold documents, then rebuild the report projections.")
         {
             accounts,
             transfers,
@@ -104,7 +105,8 @@ internal static class SeedCommand
         if (output.IsJson)
         {
             await output.WriteJsonAsync(new SeedView(summary.Seed, summary.Accounts, summary.Events, summary.Transfers, summary.Deposits,
-                summary.Withdrawals, summary.Rejected, summary.FirstSequence, summary.LastSequence, elapsed.TotalSeconds,
+                summary.Withdrawals, summary.Freezes, summary.Unfreezes, summary.Closures, summary.HoldsPlaced, summary.HoldsCaptured,
+                summary.HoldsReleased, summary.Rejected, summary.FirstSequence, summary.LastSequence, elapsed.TotalSeconds,
                 summary.Events / Math.Max(elapsed.TotalSeconds, 1e-9), summary.Elapsed.TotalSeconds, summary.EventsPerSecond, catchUp.TotalSeconds,
                 [.. reports.Select(report => new ReportView(report.Projection, report.Events, report.Elapsed.TotalSeconds, report.EventsPerSecond))]));
             return;
@@ -114,6 +116,9 @@ internal static class SeedCommand
         console.MarkupLine($"[green]seed {summary.Seed}[/]: {CliOutput.Count(summary.Accounts)} accounts, {CliOutput.Count(summary.Events)} events " +
                            $"({CliOutput.Count(summary.Transfers)} transfers, {CliOutput.Count(summary.Deposits)} deposits, " +
                            $"{CliOutput.Count(summary.Withdrawals)} withdrawals), {CliOutput.Count(summary.Rejected)} rejected commands");
+        console.WriteLine($"holds: {CliOutput.Count(summary.HoldsPlaced)} placed, {CliOutput.Count(summary.HoldsCaptured)} captured, " +
+                          $"{CliOutput.Count(summary.HoldsReleased)} released; accounts: {CliOutput.Count(summary.Freezes)} freezes, " +
+                          $"{CliOutput.Count(summary.Unfreezes)} unfreezes, {CliOutput.Count(summary.Closures)} closed");
         console.WriteLine($"written in {CliOutput.Seconds(summary.Elapsed)} ({CliOutput.Rate(summary.EventsPerSecond)}), " +
                           $"sequences {CliOutput.Count(summary.FirstSequence)} to {CliOutput.Count(summary.LastSequence)}");
         foreach (var report in reports)
@@ -143,6 +148,12 @@ internal sealed record SeedView(
     long Transfers,
     long Deposits,
     long Withdrawals,
+    long Freezes,
+    long Unfreezes,
+    long Closures,
+    long HoldsPlaced,
+    long HoldsCaptured,
+    long HoldsReleased,
     long Rejected,
     long FirstSequence,
     long LastSequence,

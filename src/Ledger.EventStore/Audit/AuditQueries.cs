@@ -10,7 +10,11 @@ namespace Ledger.EventStore.Audit;
 /// <summary>The account after one of its events: the state, the stream version and the global sequence it reflects.</summary>
 public sealed record AccountSnapshot(Account State, long Version, long Sequence);
 
-/// <summary>One event of an account, as auditors read it.</summary>
+/// <summary>
+/// One event of an account, as auditors read it. <see cref="BalanceAfterMinor"/> is the ledger balance after it;
+/// <see cref="HeldAfterMinor"/> the account's open holds then, and <see cref="AvailableAfterMinor"/> what a debit could
+/// then take (balance plus overdraft limit minus held), both from the state recorded with the entry.
+/// </summary>
 public sealed record AccountEntry(
     Guid AccountId,
     long Version,
@@ -27,7 +31,9 @@ public sealed record AccountEntry(
     string? CorrelationId,
     Actor? Actor,
     string Hash,
-    JsonElement Data);
+    JsonElement Data,
+    long HeldAfterMinor,
+    decimal AvailableAfterMinor);
 
 public sealed record CurrencyBalance(string Currency, long Accounts, decimal TotalBalanceMinor, decimal TotalDepositedMinor, decimal TotalWithdrawnMinor);
 
@@ -42,7 +48,11 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
     private const string Table = AccountEntriesTable.QualifiedName;
     private const string EntryColumns =
         "account_id, version, sequence, event_id, type, currency, amount_minor, balance_after_minor, occurred_at, transfer_id, " +
-        "counterparty_account_id, reference, correlation_id, hash, data::text, actor_subject, actor_role";
+        "counterparty_account_id, reference, correlation_id, hash, data::text, actor_subject, actor_role, " +
+        $"{HeldMinor}, balance_after_minor::numeric + (state->>'overdraftLimitMinor')::numeric - {HeldMinor}";
+
+    /// <summary>The open holds in an entry's state; entries written before holds existed have none.</summary>
+    private const string HeldMinor = "coalesce((state->>'heldMinor')::bigint, 0)";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -105,10 +115,15 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         group by last.currency order by last.currency
         """;
 
-    /// <summary>Deposits and withdrawals summed over every movement up to <c>$1</c>: the definition the totals to date keep.</summary>
+    /// <summary>
+    /// Deposits and withdrawals summed over every movement up to <c>$1</c>: the definition the totals to date keep
+    /// (<see cref="AccountEventTypes.ToDate"/>). A hold captured out of the ledger is a withdrawal; it is the only capture
+    /// without a counterparty.
+    /// </summary>
     private const string MovementsPerCurrency =
         "select currency, coalesce(sum(amount_minor) filter (where type = 'MoneyDeposited'), 0), " +
-        $"coalesce(-sum(amount_minor) filter (where type = 'MoneyWithdrawn'), 0) from {Table} where occurred_at <= $1 group by currency";
+        "coalesce(-sum(amount_minor) filter (where type = 'MoneyWithdrawn' or (type = 'HoldCaptured' and counterparty_account_id is null)), 0) " +
+        $"from {Table} where occurred_at <= $1 group by currency";
 
     /// <summary>
     /// Balances per currency at an instant, read in one repeatable-read snapshot so that a transfer's two legs are
@@ -198,5 +213,5 @@ public sealed class AuditQueries(NpgsqlDataSource dataSource)
         reader.IsDBNull(9) ? null : reader.GetGuid(9), reader.IsDBNull(10) ? null : reader.GetGuid(10),
         reader.IsDBNull(11) ? null : reader.GetString(11), reader.IsDBNull(12) ? null : reader.GetString(12),
         Actor.From(reader.IsDBNull(15) ? null : reader.GetString(15), reader.IsDBNull(16) ? null : reader.GetString(16)),
-        reader.GetString(13), JsonDocument.Parse(reader.GetString(14)).RootElement.Clone());
+        reader.GetString(13), JsonDocument.Parse(reader.GetString(14)).RootElement.Clone(), reader.GetInt64(17), reader.GetDecimal(18));
 }

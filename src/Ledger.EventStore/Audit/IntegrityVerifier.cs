@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Ledger.Domain.Accounts;
 using Ledger.EventStore.MartenStorage;
 using Npgsql;
@@ -61,7 +62,11 @@ public sealed class IntegrityVerifier(NpgsqlDataSource dataSource, CheckpointSea
 {
     public const int BrokenListMax = 100;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Reads stored events as the store wrote them: camelCase, enums as their names (<see cref="LedgerStore.Configure"/>;
+    /// a hold's purpose is one).
+    /// </summary>
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
     private static readonly Dictionary<string, Type> EventTypes =
         LedgerStore.EventTypeNames.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
 

@@ -139,6 +139,29 @@ public static class MartenBulkWriter
         await copy.CompleteAsync(cancellation);
     }
 
+    /// <summary>
+    /// Hold documents (id, owning account and serialized hold), as the group commit stores them: the account is the column
+    /// Marten duplicates out of the document (<see cref="MartenTables.HoldAccountColumn"/>) to find an account's holds.
+    /// </summary>
+    public static async Task CopyHoldsAsync(NpgsqlConnection connection, IEnumerable<(Guid HoldId, Guid AccountId, string Json)> holds,
+        CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(holds);
+        var dotnetType = DocumentDotnetType(typeof(Hold));
+        await using var copy = await BeginAsync(connection, $"{LedgerStore.Schema}.{MartenTables.HoldDocuments}",
+            $"id, data, mt_dotnet_type, {MartenTables.HoldAccountColumn}", cancellation);
+        foreach (var (holdId, accountId, json) in holds)
+        {
+            await copy.StartRowAsync(cancellation);
+            await copy.WriteAsync(holdId, NpgsqlDbType.Uuid, cancellation);
+            await copy.WriteAsync(json, NpgsqlDbType.Jsonb, cancellation);
+            await copy.WriteAsync(dotnetType, NpgsqlDbType.Varchar, cancellation);
+            await copy.WriteAsync(accountId, NpgsqlDbType.Uuid, cancellation);
+        }
+
+        await copy.CompleteAsync(cancellation);
+    }
+
     private static Task<NpgsqlBinaryImporter> BeginAsync(NpgsqlConnection connection, string qualifiedTable, string columns,
         CancellationToken cancellation)
     {

@@ -22,6 +22,9 @@ public static class MartenTables
     public const string TransferReceiptDocuments = $"mt_doc_{TransferReceiptAlias}";
     public const string HoldDocuments = $"mt_doc_{HoldAlias}";
 
+    /// <summary>The column Marten duplicates a hold's account into (<c>Duplicate(hold =&gt; hold.AccountId)</c>).</summary>
+    public const string HoldAccountColumn = "account_id";
+
     /// <summary>The columns of an event a replay reads, in the order <see cref="Projections.EventReader"/> reads them.</summary>
     private const string ReplayColumns = $"stream_id, version, seq_id, id, type, data, correlation_id, {ActorColumns}";
 
@@ -129,6 +132,8 @@ public static class MartenTables
         new(AccountDocuments, "mt_version", Bigint),
         new(TransferReceiptDocuments, "id", Uuid), new(TransferReceiptDocuments, "data", Jsonb),
         new(TransferReceiptDocuments, "mt_dotnet_type", Text),
+        new(HoldDocuments, "id", Uuid), new(HoldDocuments, "data", Jsonb), new(HoldDocuments, "mt_dotnet_type", Text),
+        new(HoldDocuments, HoldAccountColumn, Uuid),
         new("mt_event_progression", "name", Text), new("mt_event_progression", "last_seq_id", Bigint),
     ];
 }

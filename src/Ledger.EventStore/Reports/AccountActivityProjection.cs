@@ -11,7 +11,9 @@ namespace Ledger.EventStore.Reports;
 
 /// <summary>
 /// Per account: first and last activity (event time), number of events, total credited and debited in minor units of the
-/// account's currency. Kept by <see cref="AsyncProjectionRunner"/>; every value from events.
+/// account's currency. Every event is activity (a freeze, a closing, a hold placed or released too); only money moved
+/// counts in and out: a captured hold's amount, out of its source and, captured to another account, into it.
+/// Kept by <see cref="AsyncProjectionRunner"/>; every value from events.
 /// </summary>
 public sealed class AccountActivityProjection : ReplayProjection
 {
@@ -84,12 +86,17 @@ public sealed class AccountActivityProjection : ReplayProjection
                 _accounts[e.StreamId] = activity = new Activity();
             }
 
+            // Freezes and closings carry no currency: the account's is the one its creation, in an earlier batch or this one, gave.
             activity.Currency = e.Data switch
             {
                 AccountCreated created => created.Currency,
                 MoneyDeposited deposited => deposited.Currency,
                 MoneyWithdrawn withdrawn => withdrawn.Currency,
                 MoneyTransferred transfer => transfer.Currency,
+                HoldPlaced placed => placed.Currency,
+                HoldCaptured captured => captured.Currency,
+                HoldReleased released => released.Currency,
+                AccountFrozen or AccountUnfrozen or AccountClosed => activity.Currency,
                 _ => throw new ArgumentOutOfRangeException(nameof(e), e.Data.GetType().Name, "Not an account event."),
             };
 

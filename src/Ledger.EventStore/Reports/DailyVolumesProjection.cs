@@ -10,7 +10,9 @@ namespace Ledger.EventStore.Reports;
 
 /// <summary>
 /// Per business day (UTC date of the event's time) and currency: count and sum of deposits, withdrawals and transfers.
-/// A transfer is counted once, on its debit leg. Kept by <see cref="AsyncProjectionRunner"/>; every value from events.
+/// A transfer is counted once, on its debit leg. A captured hold counts when it is captured, for the amount captured: out
+/// of the ledger as a withdrawal, to another account as a transfer (once, on its source's stream); placing or releasing a
+/// hold moves no money and counts nowhere. Kept by <see cref="AsyncProjectionRunner"/>; every value from events.
 /// </summary>
 public sealed class DailyVolumesProjection : ReplayProjection
 {
@@ -87,6 +89,16 @@ public sealed class DailyVolumesProjection : ReplayProjection
                     var t = At(transfer.OccurredAt, transfer.Currency);
                     t.TransfersCount++;
                     t.TransfersMinor = checked(t.TransfersMinor + transfer.AmountMinor);
+                    break;
+                case HoldCaptured { ToAccountId: null } captured:
+                    var cw = At(captured.OccurredAt, captured.Currency);
+                    cw.WithdrawalsCount++;
+                    cw.WithdrawalsMinor = checked(cw.WithdrawalsMinor + captured.AmountMinor);
+                    break;
+                case HoldCaptured captured when captured.AccountId == e.StreamId:
+                    var ct = At(captured.OccurredAt, captured.Currency);
+                    ct.TransfersCount++;
+                    ct.TransfersMinor = checked(ct.TransfersMinor + captured.AmountMinor);
                     break;
             }
         }

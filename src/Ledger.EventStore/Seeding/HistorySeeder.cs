@@ -15,8 +15,9 @@ namespace Ledger.EventStore.Seeding;
 /// <summary>
 /// Writes a <see cref="HistoryGenerator"/> history by bulk append: in ONE transaction, binary COPY into the stream and event
 /// tables with the same column values Marten writes for an append through the API, and into the inline models (account
-/// documents, account entries with their hash chains, transfer receipts), so the ledger is consistent the moment the seed
-/// commits. The async report projections are then rebuilt (<see cref="CatchUpReportsAsync"/>).
+/// documents, account entries with their hash chains) and the documents commands keep beside the events (transfer
+/// receipts, and holds as <see cref="AccountDecider.EvolveHold"/> folds their events), so the ledger is consistent the
+/// moment the seed commits. The async report projections are then rebuilt (<see cref="CatchUpReportsAsync"/>).
 /// The store's schema must exist (the caller applies Marten's configuration first).
 /// </summary>
 /// <remarks>
@@ -63,8 +64,10 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
             plan.Accounts, cancellation);
         await transaction.CommitAsync(cancellation);
 
-        return new SeedSummary(options.Seed, plan.Accounts.Count, plan.Events, plan.Transfers, plan.Deposits, plan.Withdrawals,
-            plan.Rejected, sequences.Length > 0 ? sequences[0] : 0, sequences.Length > 0 ? sequences[^1] : 0, clock.Elapsed);
+        var counts = plan.Commands;
+        return new SeedSummary(options.Seed, plan.Accounts.Count, plan.Events, counts.Of<Transfer>(), counts.Of<Deposit>(), counts.Of<Withdraw>(),
+            counts.Of<FreezeAccount>(), counts.Of<UnfreezeAccount>(), counts.Of<CloseAccount>(), counts.Of<PlaceHold>(),
+            counts.Of<CaptureHold>() + counts.Of<ApproveHold>(), counts.Of<ReleaseHold>(), plan.Rejected, sequences.Length > 0 ? sequences[0] : 0, sequences.Length > 0 ? sequences[^1] : 0, clock.Elapsed);
     }
 
     /// <summary>
@@ -123,14 +126,25 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         return sequences;
     }
 
+    /// <summary>Accepted commands, by the command's type.</summary>
+    private sealed class CommandCounts
+    {
+        private readonly Dictionary<Type, long> _counts = [];
+
+        public void Add(object command) => _counts[command.GetType()] = _counts.GetValueOrDefault(command.GetType()) + 1;
+
+        public long Of<TCommand>() => _counts.GetValueOrDefault(typeof(TCommand));
+    }
+
     /// <summary>The first pass over the history: the final state of every account and the counts, without keeping events.</summary>
-    private sealed record Plan(IReadOnlyList<Account> Accounts, long Events, long Transfers, long Deposits, long Withdrawals, long Rejected)
+    private sealed record Plan(IReadOnlyList<Account> Accounts, long Events, CommandCounts Commands, long Rejected)
     {
         public static Plan Of(HistoryGenerator generator, CancellationToken cancellation)
         {
             var accounts = new Dictionary<Guid, Account>();
             var order = new List<Guid>();
-            long steps = 0, events = 0, transfers = 0, deposits = 0, withdrawals = 0, rejected = 0;
+            var commands = new CommandCounts();
+            long steps = 0, events = 0, rejected = 0;
             foreach (var step in generator.Steps())
             {
                 if (++steps % ChunkEvents == 0)
@@ -162,15 +176,10 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                     events++;
                 }
 
-                switch (step.Command)
-                {
-                    case Transfer: transfers++; break;
-                    case Deposit: deposits++; break;
-                    case Withdraw: withdrawals++; break;
-                }
+                commands.Add(step.Command);
             }
 
-            return new Plan(order.ConvertAll(id => accounts[id]), events, transfers, deposits, withdrawals, rejected);
+            return new Plan(order.ConvertAll(id => accounts[id]), events, commands, rejected);
         }
     }
 
@@ -185,6 +194,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         public List<AccountEntryRow> Entries { get; } = new(ChunkEvents + 1);
 
         public List<(Guid TransferId, string Json)> Receipts { get; } = [];
+
+        public List<(Guid HoldId, Guid AccountId, string Json)> Holds { get; } = [];
     }
 
     /// <summary>
@@ -196,6 +207,9 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
         DateTimeOffset recordedAt)
     {
         private readonly Dictionary<Guid, EntryLink> _heads = [];
+
+        /// <summary>The holds placed and not yet captured or released; each is written once, when it ends or at the end of the history.</summary>
+        private readonly Dictionary<Guid, Hold> _openHolds = [];
         private long _next;
 
         public async Task CopyAsync(NpgsqlConnection connection, Action<long> copied, CancellationToken cancellation)
@@ -211,6 +225,7 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                     await CopyEventsAsync(connection, chunk.Events, cancellation);
                     await CopyEntriesAsync(connection, chunk.Entries, cancellation);
                     await MartenBulkWriter.CopyTransferReceiptsAsync(connection, chunk.Receipts, cancellation);
+                    await MartenBulkWriter.CopyHoldsAsync(connection, chunk.Holds, cancellation);
                     done += chunk.Events.Count;
                     copied(done);
                 }
@@ -323,6 +338,12 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                         AddReceipt(chunk, transferred);
                     }
 
+                    // A capture to another account is one event in two streams: its hold changes once.
+                    if (step.Events.Count > 0)
+                    {
+                        FoldHold(chunk, step.Events[0].Data);
+                    }
+
                     if (chunk.Events.Count >= ChunkEvents)
                     {
                         await writer.WriteAsync(chunk, cancellation);
@@ -330,6 +351,8 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
                     }
                 }
 
+                // The holds still open when the history ends, as they stand.
+                chunk.Holds.AddRange(_openHolds.Values.Select(HoldRow));
                 await writer.WriteAsync(chunk, cancellation);
                 writer.Complete();
             }
@@ -351,6 +374,24 @@ public sealed class HistorySeeder(NpgsqlDataSource dataSource, ISerializer seria
             _heads[e.StreamId] = row.Link;
             chunk.Entries.Add(row);
         }
+
+        /// <summary>The hold document as the API's group commit keeps it, folded by the domain; a hold that ended goes into the chunk.</summary>
+        private void FoldHold(Chunk chunk, IAccountEvent e)
+        {
+            switch (e)
+            {
+                case HoldPlaced placed:
+                    _openHolds[placed.HoldId] = AccountDecider.EvolveHold(null, placed);
+                    break;
+                case HoldCaptured or HoldReleased:
+                    var holdId = e is HoldCaptured captured ? captured.HoldId : ((HoldReleased)e).HoldId;
+                    _openHolds.Remove(holdId, out var open);
+                    chunk.Holds.Add(HoldRow(AccountDecider.EvolveHold(open, e)));
+                    break;
+            }
+        }
+
+        private (Guid HoldId, Guid AccountId, string Json) HoldRow(Hold hold) => (hold.HoldId, hold.AccountId, serializer.ToJson(hold));
 
         /// <summary>The receipt the transfer endpoint inserts with a transfer, with both balances after it.</summary>
         private void AddReceipt(Chunk chunk, MoneyTransferred transferred)

@@ -16,9 +16,12 @@ public enum SeedPhase
 public sealed record SeedProgress(SeedPhase Phase, long Done, long Total, TimeSpan Elapsed);
 
 /// <summary>
-/// What a seed wrote. <see cref="Transfers"/>, <see cref="Deposits"/> and <see cref="Withdrawals"/> count accepted commands
-/// (a transfer is two events, one per account); <see cref="Rejected"/> counts commands the domain refused, which wrote
-/// nothing. <see cref="FirstSequence"/> to <see cref="LastSequence"/> are the global sequence numbers the events took.
+/// What a seed wrote. <see cref="Transfers"/>, <see cref="Deposits"/>, <see cref="Withdrawals"/> and the others count
+/// accepted commands: a transfer is two events, one per account; <see cref="HoldsCaptured"/> counts captures and approvals
+/// (two events when to another account); <see cref="HoldsReleased"/> releases, rejections and expiries; <see cref="Closures"/>
+/// closings (the account settled to zero first, by a deposit or a withdrawal counted as such). <see cref="Rejected"/> counts
+/// commands the domain refused, which wrote nothing. <see cref="FirstSequence"/> to <see cref="LastSequence"/> are the
+/// global sequence numbers the events took.
 /// </summary>
 public sealed record SeedSummary(
     int Seed,
@@ -27,6 +30,12 @@ public sealed record SeedSummary(
     long Transfers,
     long Deposits,
     long Withdrawals,
+    long Freezes,
+    long Unfreezes,
+    long Closures,
+    long HoldsPlaced,
+    long HoldsCaptured,
+    long HoldsReleased,
     long Rejected,
     long FirstSequence,
     long LastSequence,

@@ -8,6 +8,7 @@ using Ledger.Contracts.V1;
 using Ledger.Domain.Accounts;
 using Ledger.Domain.Money;
 using Ledger.EventStore;
+using Ledger.EventStore.Audit;
 
 namespace Ledger.Messaging.Relay;
 
@@ -17,8 +18,9 @@ public sealed class UnmappableEventException(string message) : Exception(message
 /// <summary>
 /// Maps a committed domain event to its Kafka message: key = account id, value = the v1 integration event as JSON,
 /// headers = CloudEvents binary binding with <c>ce_dataschema</c> and the ledger's extensions (stream version, sequence,
-/// correlation id, actor). A transfer is stored once in each account's stream, so each stream's copy becomes one message
-/// on that account's key.
+/// correlation id, actor). A transfer, and a hold captured to another account, is stored once in each account's stream,
+/// so each stream's copy becomes one message on that account's key: the debit on the source's, the credit on the
+/// destination's.
 /// </summary>
 public static class IntegrationEventMapper
 {
@@ -40,6 +42,22 @@ public static class IntegrationEventMapper
                     Format(transfer.AmountMinor, transfer.Currency), transfer.Currency, transfer.Reference, transfer.OccurredAt)),
             MoneyTransferred transfer => throw new UnmappableEventException(
                 $"Transfer {transfer.TransferId} is stored in stream {accountId}, which is on neither side."),
+            AccountFrozen frozen => (CloudEventTypes.AccountFrozen, new AccountFrozenV1(frozen.AccountId, frozen.Reason, frozen.AlertId,
+                frozen.OccurredAt)),
+            AccountUnfrozen unfrozen => (CloudEventTypes.AccountUnfrozen, new AccountUnfrozenV1(unfrozen.AccountId, unfrozen.Reason,
+                unfrozen.OccurredAt)),
+            AccountClosed closed => (CloudEventTypes.AccountClosed, new AccountClosedV1(closed.AccountId, closed.Reason, closed.OccurredAt)),
+            HoldPlaced placed => (CloudEventTypes.HoldPlaced, new HoldPlacedV1(placed.AccountId, placed.HoldId,
+                Format(placed.AmountMinor, placed.Currency), placed.Currency, placed.Reference, placed.ExpiresAt,
+                HashChain.PurposeName(placed.Purpose), placed.ToAccountId, placed.RequestedBy, placed.OccurredAt)),
+            HoldCaptured captured when captured.AccountId == accountId || captured.ToAccountId == accountId =>
+                (CloudEventTypes.HoldCaptured, new HoldCapturedV1(accountId, captured.HoldId, captured.AccountId, captured.ToAccountId,
+                    captured.AccountId == accountId ? HoldCapturedV1.Debit : HoldCapturedV1.Credit, Format(captured.AmountMinor, captured.Currency),
+                    Format(captured.HeldMinor, captured.Currency), captured.Currency, captured.Reference, captured.ApprovedBy, captured.OccurredAt)),
+            HoldCaptured captured => throw new UnmappableEventException(
+                $"Capture of hold {captured.HoldId} is stored in stream {accountId}, which is on neither side."),
+            HoldReleased released => (CloudEventTypes.HoldReleased, new HoldReleasedV1(released.AccountId, released.HoldId,
+                Format(released.AmountMinor, released.Currency), released.Currency, released.Reason, released.RejectedBy, released.OccurredAt)),
             null => throw new UnmappableEventException($"Event {e.Id} has no data."),
             _ => throw new UnmappableEventException($"Event {e.Id} of type {e.Data.GetType().Name} has no integration contract."),
         };

@@ -49,9 +49,10 @@ public sealed class ActorTests(LedgerApiFactory factory)
         var csv = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, csv);
         var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        lines[0].Should().EndWith(",hash,actorSubject,actorRole");
-        lines[2].Should().StartWith("AccountCreated,").And.EndWith(",test-teller,teller");
-        lines[3].Should().StartWith("MoneyDeposited,").And.EndWith($",{Clerk},teller");
+        // The actor's two columns follow the hash; held and available come last.
+        lines[0].Should().EndWith(",hash,actorSubject,actorRole,heldAfter,availableAfter");
+        lines[2].Should().StartWith("AccountCreated,").And.EndWith(",test-teller,teller,0.00,0.00");
+        lines[3].Should().StartWith("MoneyDeposited,").And.EndWith($",{Clerk},teller,0.00,12.00");
     }
 
     [Fact]

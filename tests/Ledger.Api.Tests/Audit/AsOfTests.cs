@@ -4,6 +4,8 @@ using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -18,6 +20,8 @@ public sealed class AsOfTests(LedgerApiFactory factory)
     private readonly Teller _teller = new(factory.CreateClient());
 
     private readonly Auditor _auditor = new(factory.CreateClient());
+
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
 
     /// <summary>Created, +100.00, −30.00, +12.50: four versions with balances 0, 100, 70, 82.50.</summary>
     private async Task<(Guid AccountId, List<JsonElement> History)> ArrangeAsync()
@@ -76,6 +80,32 @@ public sealed class AsOfTests(LedgerApiFactory factory)
         {
             ShouldBeStateAfter(await AsOfAsync(accountId, entry.OccurredAt()), entry);
         }
+    }
+
+    /// <summary>
+    /// Between a hold and its capture the account held the money: the same balance, less available. After the capture the
+    /// balance is lower by what was captured and nothing is held. Each view is the entry's state, as the account view shows it.
+    /// </summary>
+    [Fact]
+    public async Task AroundAHold_TheViewShowsItHeld_ThenCaptured()
+    {
+        var (accountId, _) = await ArrangeAsync();
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(accountId, 40_00), 25_00);
+        var history = await _auditor.HistoryAsync(accountId);
+        var (placed, captured) = (history[4], history[5]);
+
+        var held = await AsOfAsync(accountId, captured.OccurredAt() - Microsecond);
+        var after = await AsOfAsync(accountId, captured.OccurredAt());
+
+        ShouldBeStateAfter(held, placed);
+        (held.GetProperty("balance").GetDecimal(), held.GetProperty("held").GetDecimal(), held.GetProperty("available").GetDecimal())
+            .Should().Be((82.50m, 40m, 42.50m));
+        ShouldBeStateAfter(after, captured);
+        (after.GetProperty("balance").GetDecimal(), after.GetProperty("held").GetDecimal(), after.GetProperty("available").GetDecimal())
+            .Should().Be((57.50m, 0m, 57.50m));
+        after.GetRawText().Should().Be((await _teller.GetAccountAsync(accountId)).GetRawText(), "the capture is the last event");
+        held.GetProperty("held").GetDecimal().Should().Be(placed.GetProperty("heldAfter").GetDecimal());
+        held.GetProperty("available").GetDecimal().Should().Be(placed.GetProperty("availableAfter").GetDecimal());
     }
 
     [Fact]

@@ -4,7 +4,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
+using Ledger.Domain.Accounts;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -26,6 +29,8 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
 
     private readonly Auditor _auditor = new(factory.CreateClient());
 
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
+
     [Fact]
     public async Task EveryEventTypeWithEscapedText_RecomputesToEveryEntryHashAndTheHeadHash()
     {
@@ -35,6 +40,14 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
         await _teller.WithdrawAsync(zoe, "0.125");
         await _teller.TransferAsync(zoe, other, "42.5", "Split \\ \"half\"");
         await _teller.TransferAsync(other, zoe, "0.001", null);
+        await _writer.FreezeAsync(zoe, "Alert \"7\" \\ 東京", Guid.NewGuid());
+        await _writer.UnfreezeAsync(zoe, "cleared ✓");
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(zoe, 10_000, "Hôtel \"Lisboa\"", DateTimeOffset.UtcNow.AddDays(3)), 7_500, other);
+        await _writer.ApproveAsync(await _writer.PlaceHoldAsync(zoe, 1_000, purpose: HoldPurpose.TransferApproval, toAccountId: other,
+            requestedBy: "clerk \"a\""), "supervisor \\ b");
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(other, 1, purpose: HoldPurpose.WithdrawalApproval, requestedBy: "clerk"),
+            ReleaseReasons.Rejected, rejectedBy: "supervisor");
+        await _writer.CloseAsync(await _teller.OpenAccountAsync("KWD"), "Closed \"on request\"");
 
         foreach (var accountId in new[] { zoe, other })
         {
@@ -101,6 +114,65 @@ public sealed class HashChainRecipeTests(LedgerApiFactory factory)
                 member.Value.GetRawText().Should().MatchRegex("^(0|[1-9][0-9]*)$", "amounts are unsigned plain integers");
             }
         }
+    }
+
+    /// <summary>The members of <c>data</c> for the freeze, closing and hold types, as the table in docs/audit.md lists them.</summary>
+    [Fact]
+    public async Task EntryDataOfFreezesClosingsAndHolds_HoldsExactlyTheDocumentedMembers()
+    {
+        var a = await _teller.OpenFundedAccountAsync("100", "KWD");
+        var b = await _teller.OpenAccountAsync("KWD");
+        await _writer.FreezeAsync(a, "alerted", Guid.NewGuid());
+        await _writer.UnfreezeAsync(a, "cleared");
+        await _writer.FreezeAsync(a, "by hand");
+        await _writer.UnfreezeAsync(a, "cleared again");
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(a, 5_000, "booking", DateTimeOffset.UtcNow.AddDays(1)), 4_000, b);
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(a, 1_000));
+        await _writer.ApproveAsync(await _writer.PlaceHoldAsync(a, 1_000, purpose: HoldPurpose.TransferApproval, toAccountId: b, requestedBy: "clerk"),
+            "supervisor");
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(a, 1_000, purpose: HoldPurpose.WithdrawalApproval, requestedBy: "clerk"),
+            ReleaseReasons.Rejected, rejectedBy: "supervisor");
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(a, 1_000));
+        var closed = await _teller.OpenAccountAsync("KWD");
+        await _writer.CloseAsync(closed, "unused");
+        var closedWithoutReason = await _teller.OpenAccountAsync("KWD");
+        await _writer.CloseAsync(closedWithoutReason);
+
+        var entries = (await _auditor.HistoryAsync(a)).Skip(2).Concat((await _auditor.HistoryAsync(closed)).Skip(1))
+            .Concat((await _auditor.HistoryAsync(closedWithoutReason)).Skip(1)).Concat((await _auditor.HistoryAsync(b)).Skip(1).Take(1)).ToList();
+
+        string[] placed = ["accountId", "amountMinor", "currency", "holdId", "occurredAt", "purpose"];
+        string[] captured = ["accountId", "amountMinor", "currency", "heldMinor", "holdId", "occurredAt"];
+        string[] released = ["accountId", "amountMinor", "currency", "holdId", "occurredAt", "reason"];
+        string[][] expected =
+        [
+            ["accountId", "alertId", "occurredAt", "reason"], ["accountId", "occurredAt", "reason"],
+            ["accountId", "occurredAt", "reason"], ["accountId", "occurredAt", "reason"],
+            [.. placed, "expiresAt", "reference"], [.. captured, "reference", "toAccountId"],
+            placed, captured,
+            [.. placed, "requestedBy", "toAccountId"], [.. captured, "approvedBy", "toAccountId"],
+            [.. placed, "requestedBy"], [.. released, "rejectedBy"],
+            placed, released,
+            ["accountId", "occurredAt", "reason"], ["accountId", "occurredAt"],
+            [.. captured, "reference", "toAccountId"],
+        ];
+        entries.Should().HaveCount(expected.Length);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var data = entries[i].GetProperty("data");
+            data.EnumerateObject().Select(member => member.Name).Order(StringComparer.Ordinal).Should()
+                .Equal(expected[i].Order(StringComparer.Ordinal), "entry {0}", entries[i]);
+            foreach (var member in data.EnumerateObject().Where(member => member.Name.EndsWith("At", StringComparison.Ordinal)))
+            {
+                member.Value.GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$");
+            }
+        }
+
+        entries.Where(e => e.GetProperty("type").GetString() == "HoldPlaced").Select(e => e.GetProperty("data").GetProperty("purpose").GetString())
+            .Should().Equal("hold", "hold", "transfer-approval", "withdrawal-approval", "hold");
+        entries.Where(e => e.GetProperty("type").GetString() == "HoldReleased").Select(e => e.GetProperty("data").GetProperty("reason").GetString())
+            .Should().Equal("rejected", "released");
+        (await _auditor.HistoryAsync(closed))[^1].GetProperty("type").GetString().Should().Be("AccountClosed");
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -15,6 +17,9 @@ public sealed class HistoryTests(LedgerApiFactory factory)
     private readonly Teller _teller = new(factory.CreateClient());
 
     private readonly Auditor _auditor = new(factory.CreateClient());
+
+    /// <summary>Holds, which no endpoint serves here, are decided by the domain and appended through the API's own store.</summary>
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
 
     /// <summary>An account with <paramref name="events"/> events: the creation and deposits of 1.00, 2.00, ….</summary>
     private async Task<Guid> ArrangeAsync(int events)
@@ -80,6 +85,98 @@ public sealed class HistoryTests(LedgerApiFactory factory)
         Auditor.NextCursor(first).Should().Be("100");
         Versions(rest).Should().Equal(101);
         Auditor.NextCursor(rest).Should().BeNull();
+    }
+
+    private static List<decimal> Decimals(IEnumerable<JsonElement> entries, string name) => entries.Select(e => e.GetProperty(name).GetDecimal()).ToList();
+
+    /// <summary>
+    /// Overdraft 100.00, +500.00, a hold of 120.00 captured for 98.40 out of the ledger, a hold of 50.00 released: the holds
+    /// move what is held and available; only the capture moves the balance, as a debit of what was captured.
+    /// </summary>
+    [Fact]
+    public async Task Holds_ChangeHeldAndAvailable_TheBalanceOnlyWhenCaptured()
+    {
+        var accountId = await _teller.OpenAccountAsync(overdraftLimit: 100m);
+        await _teller.DepositAsync(accountId, "500.00");
+        var hotel = await _writer.PlaceHoldAsync(accountId, 120_00, "Hotel Lisboa");
+        await _writer.CaptureAsync(hotel, 98_40);
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(accountId, 50_00));
+
+        var entries = await _auditor.HistoryAsync(accountId);
+
+        entries.Select(e => e.GetProperty("type").GetString()).Should().Equal(
+            "AccountCreated", "MoneyDeposited", "HoldPlaced", "HoldCaptured", "HoldPlaced", "HoldReleased");
+        Decimals(entries, "amount").Should().Equal(0m, 500m, 0m, -98.40m, 0m, 0m);
+        Decimals(entries, "balanceAfter").Should().Equal(0m, 500m, 500m, 401.60m, 401.60m, 401.60m);
+        // A capture ends the whole hold, the part not captured too.
+        Decimals(entries, "heldAfter").Should().Equal(0m, 0m, 120m, 0m, 50m, 0m);
+        Decimals(entries, "availableAfter").Should().Equal(100m, 600m, 480m, 501.60m, 451.60m, 501.60m);
+        entries[2].GetProperty("reference").GetString().Should().Be("Hotel Lisboa");
+        entries[2].GetProperty("data").GetProperty("purpose").GetString().Should().Be("hold");
+        entries[2].GetProperty("data").GetProperty("holdId").GetGuid().Should().Be(hotel);
+        var captured = entries[3].GetProperty("data");
+        (captured.GetProperty("amountMinor").GetInt64(), captured.GetProperty("heldMinor").GetInt64()).Should().Be((9840L, 12000L));
+        captured.TryGetProperty("toAccountId", out _).Should().BeFalse("captured out of the ledger");
+        entries[3].TryGetProperty("counterpartyAccountId", out _).Should().BeFalse();
+        entries[3].TryGetProperty("transferId", out _).Should().BeFalse();
+        entries[5].GetProperty("data").GetProperty("reason").GetString().Should().Be("released");
+        var now = await _teller.GetAccountAsync(accountId);
+        (now.GetProperty("balance").GetDecimal(), now.GetProperty("held").GetDecimal(), now.GetProperty("available").GetDecimal())
+            .Should().Be((401.60m, 0m, 501.60m), "the last entry is the account now");
+        (await _auditor.IntegrityAsync(accountId)).GetProperty("valid").GetBoolean().Should().BeTrue();
+    }
+
+    /// <summary>A hold captured to another account is one event in both histories, debit and credit, like a transfer.</summary>
+    [Fact]
+    public async Task HoldCapturedToAnotherAccount_IsADebitAndACreditWithEachOtherAsCounterparty()
+    {
+        var source = await _teller.OpenFundedAccountAsync("200.00");
+        var destination = await _teller.OpenAccountAsync();
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(source, 80_00, "deposit for the flat"), toAccountId: destination);
+
+        var debit = (await _auditor.HistoryAsync(source))[^1];
+        var credit = (await _auditor.HistoryAsync(destination))[^1];
+
+        (debit.GetProperty("type").GetString(), credit.GetProperty("type").GetString()).Should().Be(("HoldCaptured", "HoldCaptured"));
+        (debit.GetProperty("amount").GetDecimal(), debit.GetProperty("balanceAfter").GetDecimal(), debit.GetProperty("heldAfter").GetDecimal())
+            .Should().Be((-80m, 120m, 0m));
+        (credit.GetProperty("amount").GetDecimal(), credit.GetProperty("balanceAfter").GetDecimal(), credit.GetProperty("heldAfter").GetDecimal())
+            .Should().Be((80m, 80m, 0m), "the destination held nothing");
+        debit.GetProperty("counterpartyAccountId").GetGuid().Should().Be(destination);
+        credit.GetProperty("counterpartyAccountId").GetGuid().Should().Be(source);
+        debit.GetProperty("data").GetRawText().Should().Be(credit.GetProperty("data").GetRawText(), "both copies record the same facts");
+        debit.GetProperty("eventId").GetGuid().Should().NotBe(credit.GetProperty("eventId").GetGuid());
+        credit.GetProperty("reference").GetString().Should().Be("deposit for the flat");
+        (await _auditor.IntegrityAsync(destination)).GetProperty("valid").GetBoolean().Should().BeTrue();
+    }
+
+    /// <summary>Freezes, unfreezes and closings move no money: entries of amount 0 whose reference is the reason given.</summary>
+    [Fact]
+    public async Task FreezeUnfreezeAndClose_AreEntriesWithoutAmount_ReferencingTheirReason()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("10.00");
+        foreach (var (change, reason) in new[] { ("freeze", "card reported stolen"), ("unfreeze", "card found") })
+        {
+            using var response = await _teller.PostJsonAsync($"{Teller.AccountsPath}/{accountId}/{change}", Teller.Json(new { reason }));
+            await Teller.Expect(response, HttpStatusCode.OK);
+        }
+
+        await _teller.WithdrawAsync(accountId, "10.00");
+        using (var close = await _teller.PostJsonAsync($"{Teller.AccountsPath}/{accountId}/close", Teller.Json(new { reason = "moved abroad" })))
+        {
+            await Teller.Expect(close, HttpStatusCode.OK);
+        }
+
+        var entries = await _auditor.HistoryAsync(accountId);
+
+        entries.Select(e => e.GetProperty("type").GetString()).Should().Equal(
+            "AccountCreated", "MoneyDeposited", "AccountFrozen", "AccountUnfrozen", "MoneyWithdrawn", "AccountClosed");
+        Decimals(entries, "amount").Should().Equal(0m, 10m, 0m, 0m, -10m, 0m);
+        Decimals(entries, "balanceAfter").Should().Equal(0m, 10m, 10m, 10m, 0m, 0m);
+        entries.Skip(2).Where(e => e.GetProperty("amount").GetDecimal() == 0).Select(e => e.GetProperty("reference").GetString())
+            .Should().Equal("card reported stolen", "card found", "moved abroad");
+        entries[2].GetProperty("data").TryGetProperty("alertId", out _).Should().BeFalse("no alert asked for this freeze");
+        (await _auditor.IntegrityAsync(accountId)).GetProperty("valid").GetBoolean().Should().BeTrue();
     }
 
     [Fact]

@@ -3,6 +3,8 @@ using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -19,6 +21,22 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
     private readonly Teller _teller = new(factory.CreateClient());
 
     private readonly Auditor _auditor = new(factory.CreateClient());
+
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
+
+    /// <summary>
+    /// Versions 5 to 12 of an arranged account: frozen, unfrozen, a hold of 20.00 (expiring) captured for 15.00 to
+    /// <paramref name="payee"/>, a withdrawal awaiting approval, rejected, and a plain hold released.
+    /// </summary>
+    private async Task ArrangeHoldsAsync(Guid accountId, Guid payee)
+    {
+        await _writer.FreezeAsync(accountId, "suspicious", alertId: Guid.NewGuid());
+        await _writer.UnfreezeAsync(accountId, "cleared");
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(accountId, 20_00, "deposit", DateTimeOffset.UtcNow.AddDays(1)), 15_00, payee);
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(accountId, 30_00, purpose: Domain.Accounts.HoldPurpose.WithdrawalApproval,
+            requestedBy: "clerk"), Domain.Accounts.ReleaseReasons.Rejected, rejectedBy: "supervisor");
+        await _writer.ReleaseAsync(await _writer.PlaceHoldAsync(accountId, 5_00));
+    }
 
     /// <summary>Created, +100.00, +50.00, −10.00: four versions.</summary>
     private async Task<Guid> ArrangeAsync()
@@ -59,6 +77,40 @@ public sealed class IntegrityTests(LedgerApiFactory factory)
         await ShouldBeValidAsync(a, 6);
         await ShouldBeValidAsync(b, 3);
         (await _auditor.IntegrityAsync(a)).GetProperty("headHash").GetString().Should().MatchRegex("^[0-9a-f]{64}$");
+    }
+
+    /// <summary>Freezes, holds (every purpose, captured to an account, rejected, released) and closings chain like any event.</summary>
+    [Fact]
+    public async Task AccountsWithFreezesHoldsAndClosings_AreValid()
+    {
+        var a = await ArrangeAsync();
+        var payee = await _teller.OpenAccountAsync(Currency);
+        await ArrangeHoldsAsync(a, payee);
+        var closed = await _teller.OpenAccountAsync(Currency);
+        await _writer.CloseAsync(closed, "never used");
+
+        await ShouldBeValidAsync(a, 12);
+        await ShouldBeValidAsync(payee, 2);
+        await ShouldBeValidAsync(closed, 2);
+    }
+
+    [Theory]
+    [InlineData(7, "update ledger.mt_events set data = jsonb_set(data, '{purpose}', '\"WithdrawalApproval\"') where stream_id = $1 and version = 7")]
+    [InlineData(7, "update ledger.mt_events set data = jsonb_set(data, '{expiresAt}', '\"2099-01-01T00:00:00Z\"') where stream_id = $1 and version = 7")]
+    [InlineData(8, "update ledger.mt_events set data = jsonb_set(data, '{heldMinor}', '1500') where stream_id = $1 and version = 8")]
+    [InlineData(10, "update ledger.mt_events set data = jsonb_set(data, '{rejectedBy}', '\"clerk\"') where stream_id = $1 and version = 10")]
+    [InlineData(5, "update ledger.mt_events set data = data - 'alertId' where stream_id = $1 and version = 5")]
+    public async Task EditedFreezeOrHoldEvent_IsInvalidAtThatVersion(long version, string edit)
+    {
+        var accountId = await ArrangeAsync();
+        await ArrangeHoldsAsync(accountId, await _teller.OpenAccountAsync(Currency));
+        await using var tampering = await Tampering.StartAsync(factory.ConnectionString, accountId);
+
+        await tampering.ExecuteAsync(edit);
+
+        ShouldBeInvalidAt(await _auditor.IntegrityAsync(accountId), version);
+        await tampering.RestoreAsync();
+        await ShouldBeValidAsync(accountId, 12);
     }
 
     [Fact]

@@ -6,6 +6,8 @@ using System.Text.Json;
 using Ledger.Api.Tests.Http;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
@@ -15,13 +17,15 @@ public sealed class StatementTests(LedgerApiFactory factory)
 {
     public const string CsvHeader =
         "type,version,sequence,eventId,occurredAt,amount,balanceAfter,currency,transferId,counterpartyAccountId,reference,correlationId,hash," +
-        "actorSubject,actorRole";
+        "actorSubject,actorRole,heldAfter,availableAfter";
 
     private static readonly TimeSpan Microsecond = AuditTimes.Microsecond;
 
     private readonly Teller _teller = new(factory.CreateClient());
 
     private readonly Auditor _auditor = new(factory.CreateClient());
+
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
 
     /// <summary>Created, +100.00, −20.00, +5.25, −1.25, +40.00: balances 0, 100, 80, 85.25, 84, 124.</summary>
     private async Task<(Guid AccountId, List<JsonElement> History)> ArrangeAsync()
@@ -160,9 +164,10 @@ public sealed class StatementTests(LedgerApiFactory factory)
 
         var rows = Rfc4180.Parse(csv);
         rows[0].Should().Equal(CsvHeader.Split(','));
-        rows.Should().OnlyContain(row => row.Count == 15);
-        rows[1].Should().Equal("OpeningBalance", "", "", "", Format(json.GetProperty("from")), "", "0.00", "EUR", "", "", "", "", "", "", "");
-        rows[^1].Should().Equal("ClosingBalance", "", "", "", Format(json.GetProperty("to")), "", "187.00", "EUR", "", "", "", "", "", "", "");
+        rows.Should().OnlyContain(row => row.Count == 17);
+        rows[1].Should().Equal("OpeningBalance", "", "", "", Format(json.GetProperty("from")), "", "0.00", "EUR", "", "", "", "", "", "", "", "0.00", "0.00");
+        rows[^1].Should().Equal("ClosingBalance", "", "", "", Format(json.GetProperty("to")), "", "187.00", "EUR", "", "", "", "", "", "", "", "0.00",
+            "187.00");
         decimal.Parse(rows[1][6], CultureInfo.InvariantCulture).Should().Be(Opening(json));
         decimal.Parse(rows[^1][6], CultureInfo.InvariantCulture).Should().Be(Closing(json));
         var entries = Entries(json);
@@ -176,6 +181,49 @@ public sealed class StatementTests(LedgerApiFactory factory)
         rows[2][11].Should().Be("audit-csv-1");
         rows[3][10].Should().Be("Line one, line two");
         rows[3][9].Should().Be(other.ToString());
+    }
+
+    private static (decimal Balance, decimal Held, decimal Available) Opened(JsonElement statement) =>
+        (Opening(statement), statement.GetProperty("openingHeld").GetDecimal(), statement.GetProperty("openingAvailable").GetDecimal());
+
+    private static (decimal Balance, decimal Held, decimal Available) Closed(JsonElement statement) =>
+        (Closing(statement), statement.GetProperty("closingHeld").GetDecimal(), statement.GetProperty("closingAvailable").GetDecimal());
+
+    /// <summary>
+    /// +100.00, a hold of 30.00 captured for 10.00 out of the ledger, a hold of 5.00 left open: the balances add up with the
+    /// entries' amounts (a hold moves none), and held and available stand beside them at either end, in JSON and in CSV.
+    /// </summary>
+    [Fact]
+    public async Task WindowAcrossHolds_BalancesAddUp_AndHeldAndAvailableStandBesideThem()
+    {
+        var accountId = await _teller.OpenFundedAccountAsync("100.00");
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(accountId, 30_00), 10_00);
+        await _writer.PlaceHoldAsync(accountId, 5_00);
+        var history = await _auditor.HistoryAsync(accountId);
+
+        var whole = await StatementAsync(accountId, history[2].OccurredAt());
+        var afterTheHold = await StatementAsync(accountId, history[3].OccurredAt(), history[3].OccurredAt());
+        var beforeAnything = await StatementAsync(accountId);
+
+        Entries(whole).Select(entry => entry.GetProperty("type").GetString()).Should().Equal("HoldPlaced", "HoldCaptured", "HoldPlaced");
+        ShouldAddUp(whole);
+        Opened(whole).Should().Be((100m, 0m, 100m));
+        Closed(whole).Should().Be((90m, 5m, 85m));
+        Opened(afterTheHold).Should().Be((100m, 30m, 70m), "the hold was placed before 'from'");
+        Closed(afterTheHold).Should().Be((90m, 0m, 90m));
+        ShouldAddUp(afterTheHold);
+        Opened(beforeAnything).Should().Be((0m, 0m, 0m));
+        Closed(beforeAnything).Should().Be(Closed(whole));
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(
+            $"/api/v1/accounts/{accountId}/statement?{Window(history[2].OccurredAt(), null)}", UriKind.Relative));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/csv"));
+        using var response = await _auditor.Http.SendAsync(request);
+        var rows = Rfc4180.Parse(await response.Content.ReadAsStringAsync());
+        rows.Select(row => (row[0], row[6], row[15], row[16])).Should().Equal(
+            ("type", "balanceAfter", "heldAfter", "availableAfter"), ("OpeningBalance", "100.00", "0.00", "100.00"),
+            ("HoldPlaced", "100.00", "30.00", "70.00"), ("HoldCaptured", "90.00", "0.00", "90.00"), ("HoldPlaced", "90.00", "5.00", "85.00"),
+            ("ClosingBalance", "90.00", "5.00", "85.00"));
     }
 
     [Fact]
@@ -244,6 +292,7 @@ public sealed class StatementTests(LedgerApiFactory factory)
             Optional("correlationId"), entry.GetProperty("hash").GetString()!,
             entry.TryGetProperty("actor", out var actor) ? actor.GetProperty("subject").GetString()! : "",
             entry.TryGetProperty("actor", out actor) ? actor.GetProperty("role").GetString()! : "",
+            entry.GetProperty("heldAfter").GetRawText(), entry.GetProperty("availableAfter").GetRawText(),
         ];
     }
 

@@ -13,7 +13,7 @@ namespace Ledger.Api.Tests.Audit;
 
 /// <summary>
 /// The trial balance reads one entry per account (its balance and its deposits and withdrawals to date); its definition is
-/// still the sum over every movement up to the instant. These tests compute it that way, in SQL, and compare at instants
+/// still the sum over every movement up to the instant, a hold captured out of the ledger being a withdrawal. These tests compute it that way, in SQL, and compare at instants
 /// before, at, between and after the events of a generated history with every kind of movement in several currencies,
 /// written by each writer of the entries: the seed's bulk copy, the API's inline projection and a rebuild's replay.
 /// </summary>
@@ -26,7 +26,9 @@ public sealed class TrialBalanceDefinitionTests(LedgerApiFactory factory) : ICla
         """
         select m.currency, coalesce(b.accounts, 0), coalesce(b.balance, 0), m.deposited, m.withdrawn, m.sequence
         from (select currency, coalesce(sum(amount_minor) filter (where type = 'MoneyDeposited'), 0) as deposited,
-                     coalesce(-sum(amount_minor) filter (where type = 'MoneyWithdrawn'), 0) as withdrawn, max(sequence) as sequence
+                     coalesce(-sum(amount_minor) filter (where type = 'MoneyWithdrawn'
+                                                         or type = 'HoldCaptured' and counterparty_account_id is null), 0) as withdrawn,
+                     max(sequence) as sequence
               from ledger.account_entries where occurred_at <= $1 group by currency) m
         left join (select currency, count(*) as accounts, sum(balance_after_minor) as balance
                    from (select distinct on (account_id) account_id, currency, balance_after_minor from ledger.account_entries
@@ -45,7 +47,10 @@ public sealed class TrialBalanceDefinitionTests(LedgerApiFactory factory) : ICla
         await MoveMoneyThroughTheApiAsync();
         (await Sql.ScalarAsync<long>(factory.ConnectionString, "select count(distinct currency) from ledger.account_entries")).Should()
             .BeGreaterThanOrEqualTo(3);
-        (await Sql.ScalarAsync<long>(factory.ConnectionString, "select count(distinct type) from ledger.account_entries")).Should().Be(4);
+        (await Sql.ScalarAsync<long>(factory.ConnectionString, "select count(distinct type) from ledger.account_entries")).Should().Be(10,
+            "every kind of event, from the seed and from the API's store");
+        (await Sql.ScalarAsync<long>(factory.ConnectionString,
+            "select count(*) from ledger.account_entries where type = 'HoldCaptured' and counterparty_account_id is null")).Should().BePositive();
         var instants = await InstantsAsync(factory.ConnectionString);
         var entries = catalog.Find("account-entries")!;
         var rebuilder = factory.Services.GetRequiredService<ProjectionRebuilder>();
@@ -110,10 +115,15 @@ public sealed class TrialBalanceDefinitionTests(LedgerApiFactory factory) : ICla
         await ShouldEqualTheSumAtEveryInstantAsync(dataSource, instants);
     }
 
-    /// <summary>Deposits, withdrawals and transfers in two currencies, through the API (the inline projection writes their entries).</summary>
+    /// <summary>
+    /// Deposits, withdrawals and transfers in two currencies, through the API, and holds captured (to an account and out of
+    /// the ledger), released and left open, a freeze and a closing, through its store (the inline projection writes every
+    /// entry).
+    /// </summary>
     private async Task MoveMoneyThroughTheApiAsync()
     {
         var teller = new Teller(factory.CreateClient());
+        var writer = new LedgerWriter(factory.Services.GetRequiredService<IDocumentStore>());
         foreach (var currency in new[] { "EUR", "JPY" })
         {
             var a = await teller.OpenAccountAsync(currency);
@@ -124,6 +134,13 @@ public sealed class TrialBalanceDefinitionTests(LedgerApiFactory factory) : ICla
             await teller.DepositAsync(b, "25");
             await teller.TransferAsync(b, a, "10", null);
             await teller.WithdrawAsync(a, "100");
+            await writer.CaptureAsync(await writer.PlaceHoldAsync(a, 200), 150, b);
+            await writer.CaptureAsync(await writer.PlaceHoldAsync(b, 70));
+            await writer.ReleaseAsync(await writer.PlaceHoldAsync(a, 30));
+            await writer.PlaceHoldAsync(b, 5);
+            await writer.FreezeAsync(a);
+            await writer.UnfreezeAsync(a);
+            await writer.CloseAsync(await writer.OpenAsync(currency));
         }
     }
 

@@ -3,12 +3,14 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Ledger.Api.Tests.Infrastructure;
 using Ledger.Testing;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Ledger.Api.Tests.Audit;
 
 /// <summary>
 /// <c>GET /ledger/balances?asOf=</c>. The database is shared with every other test class, so exact totals are asserted
-/// only for currencies that no other test uses (TTD, ISK); the identity balance = deposited − withdrawn for all. The read under
+/// only for currencies that no other test uses (TTD, ISK, SEK); the identity balance = deposited − withdrawn for all. The read under
 /// concurrent writes is in <see cref="TrialBalanceUnderLoadTests"/>.
 /// </summary>
 [Collection(ApiFixtureGroup.Name)]
@@ -19,6 +21,8 @@ public sealed class TrialBalanceTests(LedgerApiFactory factory)
     private readonly Teller _teller = new(factory.CreateClient());
 
     private readonly Auditor _auditor = new(factory.CreateClient());
+
+    private readonly LedgerWriter _writer = new(factory.Services.GetRequiredService<IDocumentStore>());
 
     internal static JsonElement? Totals(JsonElement trial, string currency) =>
         trial.GetProperty("currencies").EnumerateArray().Where(totals => totals.GetProperty("currency").GetString() == currency)
@@ -64,6 +68,31 @@ public sealed class TrialBalanceTests(LedgerApiFactory factory)
         now.GetProperty("sequence").GetInt64().Should().BeGreaterThanOrEqualTo((await _auditor.HistoryAsync(c))[^1].Sequence());
         now.GetProperty("asOf").GetString().Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{7}Z$");
         (await _teller.BalanceAsync(a) + await _teller.BalanceAsync(b) + await _teller.BalanceAsync(c)).Should().Be(125.25m);
+    }
+
+    /// <summary>
+    /// A hold captured out of the ledger is money withdrawn; one captured to another account moves money between accounts
+    /// and nets to zero, as a transfer does; an open hold moves nothing yet. The trial balance stays balanced throughout.
+    /// </summary>
+    [Fact]
+    public async Task CapturedHolds_OutOfTheLedgerAreWithdrawn_ToAnAccountNetToZero()
+    {
+        var a = await _teller.OpenFundedAccountAsync("100.00", "SEK");
+        var b = await _teller.OpenFundedAccountAsync("50.00", "SEK");
+        await _writer.CaptureAsync(await _writer.PlaceHoldAsync(a, 30_00), 20_00, b);
+        var held = await _writer.PlaceHoldAsync(b, 40_00);
+        var beforeCapture = (await _auditor.HistoryAsync(b))[^1].OccurredAt();
+        await _writer.CaptureAsync(held, 25_00);
+        await _writer.PlaceHoldAsync(a, 10_00);
+
+        var now = await _auditor.BalancesAsync();
+        var withTheHoldOpen = await _auditor.BalancesAsync(beforeCapture);
+
+        ShouldBeBalanced(now);
+        Figures(Totals(now, "SEK")!.Value).Should().Be((2L, 125m, 150m, 25m), "80.00 + 45.00; only the capture out of the ledger is withdrawn");
+        ShouldBeBalanced(withTheHoldOpen);
+        Figures(Totals(withTheHoldOpen, "SEK")!.Value).Should().Be((2L, 150m, 150m, 0m), "a hold moves no money until it is captured");
+        (await _teller.BalanceAsync(a) + await _teller.BalanceAsync(b)).Should().Be(125m);
     }
 
     [Fact]

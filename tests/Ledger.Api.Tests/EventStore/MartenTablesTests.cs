@@ -23,6 +23,7 @@ public sealed class MartenTablesTests : IAsyncLifetime
     private static readonly Guid Alice = Guid.Parse("0192f1a2-0000-7000-8000-000000000001");
     private static readonly Guid Bob = Guid.Parse("0192f1a2-0000-7000-8000-000000000002");
     private static readonly Guid TransferId = Guid.Parse("0192f1a2-0000-7000-8000-0000000000ff");
+    private static readonly Guid HoldId = Guid.Parse("0192f1a2-0000-7000-8000-0000000000fe");
 
     private readonly string _connectionString = PostgresServer.CreateDatabase();
     private DocumentStore _store = null!;
@@ -77,8 +78,10 @@ public sealed class MartenTablesTests : IAsyncLifetime
     {
         var created = new AccountCreated(Guid.NewGuid(), "Ada Lovelace", "EUR", 0, new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
         var receipt = new TransferReceipt(Guid.NewGuid(), created.AccountId, Guid.NewGuid(), 1, "EUR", null, 0, 0, created.OccurredAt);
+        var hold = new Hold(Guid.NewGuid(), created.AccountId, 1, "EUR", null, null, HoldPurpose.Hold, null, null, HoldStatus.Open, created.OccurredAt);
         await using (var session = _store.LightweightSession())
         {
+            session.Store(hold);
             session.CorrelationId = "pinning";
             Actor.Seed.StampOn(session);
             session.Events.StartStream<Account>(created.AccountId, created);
@@ -99,6 +102,9 @@ public sealed class MartenTablesTests : IAsyncLifetime
             .Should().Equal([$"{MartenBulkWriter.DocumentDotnetType(typeof(Account))}|1"], Upgrade);
         (await ScalarsAsync($"select mt_dotnet_type from {LedgerStore.Schema}.{MartenTables.TransferReceiptDocuments} where id = '{receipt.TransferId}'"))
             .Should().Equal([MartenBulkWriter.DocumentDotnetType(typeof(TransferReceipt))], Upgrade);
+        (await ScalarsAsync($"select concat_ws('|', mt_dotnet_type, {MartenTables.HoldAccountColumn}) from {LedgerStore.Schema}.{MartenTables.HoldDocuments} " +
+                            $"where id = '{hold.HoldId}'"))
+            .Should().Equal([$"{MartenBulkWriter.DocumentDotnetType(typeof(Hold))}|{created.AccountId}"], Upgrade);
     }
 
     private static string Describe(MartenTables.Column column, IReadOnlyList<string> created)
@@ -138,10 +144,13 @@ public sealed class MartenTablesTests : IAsyncLifetime
         var created = new AccountCreated(Alice, "Alice", "EUR", 5_000, At);
         var transferred = new MoneyTransferred(TransferId, Alice, Bob, 1_250, "EUR", "rent", At.AddMinutes(1));
         var receipt = new TransferReceipt(TransferId, Alice, Bob, 1_250, "EUR", "rent", -1_250, 1_250, At.AddMinutes(1));
+        var placed = new HoldPlaced(HoldId, Alice, 300, "EUR", "hotel", At.AddDays(1), HoldPurpose.Hold, null, null, At.AddMinutes(2));
+        var hold = AccountDecider.EvolveHold(null, placed);
         await using (var session = _store.LightweightSession())
         {
-            session.Events.StartStream<Account>(Alice, created, transferred);
+            session.Events.StartStream<Account>(Alice, created, transferred, placed);
             session.Insert(receipt);
+            session.Insert(hold);
             await session.SaveChangesAsync();
         }
 
@@ -150,7 +159,9 @@ public sealed class MartenTablesTests : IAsyncLifetime
         JsonNode.DeepEquals(JsonNode.Parse(events), JsonNode.Parse($$"""
             [{"accountId":"{{Alice}}","owner":"Alice","currency":"EUR","overdraftLimitMinor":5000,"occurredAt":"2026-11-30T09:15:00+00:00"},
              {"transferId":"{{TransferId}}","fromAccountId":"{{Alice}}","toAccountId":"{{Bob}}","amountMinor":1250,"currency":"EUR",
-              "reference":"rent","occurredAt":"2026-11-30T09:16:00+00:00"}]
+              "reference":"rent","occurredAt":"2026-11-30T09:16:00+00:00"},
+             {"holdId":"{{HoldId}}","accountId":"{{Alice}}","amountMinor":300,"currency":"EUR","reference":"hotel",
+              "expiresAt":"2026-12-01T09:15:00+00:00","purpose":"Hold","toAccountId":null,"requestedBy":null,"occurredAt":"2026-11-30T09:17:00+00:00"}]
             """)).Should().BeTrue("the stored events were {0}", events);
 
         var account = await Sql.ScalarAsync<string>(_connectionString, "select data::text from ledger.mt_doc_account where id = $1", Alice);
@@ -158,11 +169,20 @@ public sealed class MartenTablesTests : IAsyncLifetime
             {"accountId":"{{Alice}}","owner":"Alice","currency":"EUR","balanceMinor":-1250,"overdraftLimitMinor":5000,"status":"Open",
             "heldMinor":0,"holdsOpen":0,
              "currencyUnit":{"code":"EUR","exponent":2,"minorPerMajor":100},
-             "version":2,"createdAt":"2026-11-30T09:15:00+00:00","updatedAt":"2026-11-30T09:16:00+00:00"}
+             "version":3,"createdAt":"2026-11-30T09:15:00+00:00","updatedAt":"2026-11-30T09:17:00+00:00","heldMinor":300,"holdsOpen":1}
             """)).Should().BeTrue("the stored account was {0}", account);
 
+        var holdJson = await Sql.ScalarAsync<string>(_connectionString, "select data::text from ledger.mt_doc_hold where id = $1", HoldId);
+        JsonNode.DeepEquals(JsonNode.Parse(holdJson), JsonNode.Parse($$"""
+            {"holdId":"{{HoldId}}","accountId":"{{Alice}}","amountMinor":300,"currency":"EUR","reference":"hotel",
+             "expiresAt":"2026-12-01T09:15:00+00:00","purpose":"Hold","toAccountId":null,"requestedBy":null,"status":"Open",
+             "placedAt":"2026-11-30T09:17:00+00:00","capturedMinor":null,"capturedToAccountId":null,"approvedBy":null,"releaseReason":null,
+             "rejectedBy":null,"closedAt":null,"awaitsApproval":false}
+            """)).Should().BeTrue("the stored hold was {0}", holdJson);
+
         await using var query = _store.QuerySession();
-        (await query.Events.FetchStreamAsync(Alice)).Select(e => e.Data).Should().Equal(created, transferred);
+        (await query.Events.FetchStreamAsync(Alice)).Select(e => e.Data).Should().Equal(created, transferred, placed);
+        (await query.LoadAsync<Hold>(HoldId)).Should().Be(hold);
         (await query.LoadAsync<TransferReceipt>(TransferId)).Should().Be(receipt);
         (await query.LoadAsync<Account>(Alice))!.Status.Should().Be(AccountStatus.Open);
     }

@@ -24,7 +24,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [MemberData(nameof(Names))]
     public async Task RebuildOverHttp_EqualsTheLiveModel_AndVerifiesIdentical(string name)
     {
-        await LedgerHistory.ArrangeAsync(_teller);
+        await LedgerHistory.ArrangeAsync(_teller, fixture.Writer);
         await fixture.WaitForReportsAsync();
         var before = await fixture.RowsAsync(name);
         before.Should().NotBeEmpty();
@@ -45,7 +45,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task AfterRebuild_TheSwitchedTablesKeepServingAndTakingWrites()
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 10);
         foreach (var projection in ProjectionCatalog.Ledger.All)
         {
             var rebuild = await fixture.WaitForRebuildAsync(await fixture.StartRebuildAsync(projection.Name));
@@ -77,7 +77,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [MemberData(nameof(Tampering))]
     public async Task Verify_FindsATamperedRow_AndARebuildRepairsIt(string name, string tamper, string differingId)
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 10);
         await fixture.WaitForReportsAsync();
         (await fixture.VerifyAsync(name)).Identical.Should().BeTrue();
         var before = await fixture.RowsAsync(name);
@@ -115,7 +115,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task AccountEntriesRebuild_AfterAnEventWasEdited_RefusesAndChangesNothing()
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 5);
         var before = await fixture.RowsAsync("account-entries");
         const string Edit = "update ledger.mt_events set data = jsonb_set(data, '{amountMinor}', to_jsonb((data->>'amountMinor')::bigint + $2)) " +
                             "where stream_id = $1 and version = 2";
@@ -137,7 +137,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task RebuildDuringConcurrentWrites_EndsConsistent()
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 10);
         var euro = accounts.Take(3).ToArray();
         var writes = new List<Task>();
         var random = new Random(11);
@@ -190,7 +190,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task SwitchBlockedByALongRead_RetriesWithoutStoppingTellers_AndCompletesWhenTheReadEnds()
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 5);
         await using var reader = await fixture.DataSource.OpenConnectionAsync();
         await using var read = await reader.BeginTransactionAsync();
         await using (var hold = new Npgsql.NpgsqlCommand("lock table ledger.mt_doc_account in access share mode", reader, read))
@@ -219,7 +219,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [InlineData("daily-volumes", RebuildPhase.Switching)]
     public async Task CancelledRebuild_LeavesTheOldModelServing(string name, RebuildPhase cancelAt)
     {
-        var accounts = await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 10);
+        var accounts = await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 10);
         await fixture.WaitForReportsAsync();
         var before = await fixture.RowsAsync(name);
         var id = Guid.NewGuid();
@@ -271,7 +271,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task RunWhoseProcessDied_ShowsAbandonedAtOnce_AndTheNextRunProceeds()
     {
-        await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 5);
         var id = Guid.NewGuid();
         var location = new Uri($"/api/v1/projections/daily-volumes/rebuilds/{id}", UriKind.Relative);
         await using var lease = await fixture.Rebuilder.TryBeginAsync(id, ProjectionCatalog.Ledger.Find("daily-volumes")!, RebuildKind.Rebuild, "test",
@@ -298,7 +298,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task TwoRequestsAtOnce_StartOneRebuild()
     {
-        await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 5);
         var responses = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => _analyst.StartRebuildRawAsync("daily-volumes")));
         try
         {
@@ -363,7 +363,7 @@ public sealed class ProjectionRebuildTests(ProjectionsFixture fixture)
     [Fact]
     public async Task List_ShowsEveryProjectionWithItsLifecycleAndLag()
     {
-        await LedgerHistory.ArrangeAsync(_teller, concurrentTransfers: 5);
+        await LedgerHistory.ArrangeAsync(_teller, fixture.Writer, concurrentTransfers: 5);
         await fixture.WaitForReportsAsync();
         var head = await fixture.ScalarAsync<long>("select max(seq_id) from ledger.mt_events");
 

@@ -35,6 +35,9 @@ public class ProjectionsFixture : IDisposable
 
     public Analyst Analyst => new(Factory.CreateClient());
 
+    /// <summary>Holds and status changes decided by the domain and appended through the API's store (<see cref="LedgerWriter"/>).</summary>
+    public LedgerWriter Writer => new(Factory.Services.GetRequiredService<Marten.IDocumentStore>());
+
     public ProjectionRebuilder Rebuilder => Factory.Services.GetRequiredService<ProjectionRebuilder>();
 
     public NpgsqlDataSource DataSource => Factory.Services.GetRequiredService<NpgsqlDataSource>();

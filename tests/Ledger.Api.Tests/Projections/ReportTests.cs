@@ -57,6 +57,38 @@ public sealed class ReportTests(ProjectionsFixture fixture)
         rows.Sum(r => r.GetProperty("deposits").GetProperty("amount").GetDecimal()).Should().Be(520.05m);
     }
 
+    /// <summary>
+    /// Holds count when captured, for what was captured: to another account as a transfer (once), out of the ledger as a
+    /// withdrawal. Placing and releasing holds, freezing and unfreezing move no money: activity, not volume.
+    /// </summary>
+    [Fact]
+    public async Task CapturedHolds_CountAsTransfersOrWithdrawals_TheOtherNewEventsAsActivityOnly()
+    {
+        var writer = fixture.Writer;
+        var a = await _teller.OpenFundedAccountAsync("500.00", currency: "NZD");
+        var b = await _teller.OpenAccountAsync("NZD");
+        await writer.CaptureAsync(await writer.PlaceHoldAsync(a, 120_00), 98_40, b);
+        await writer.CaptureAsync(await writer.PlaceHoldAsync(a, 50_00));
+        await writer.ReleaseAsync(await writer.PlaceHoldAsync(a, 10_00));
+        await writer.FreezeAsync(b);
+        await writer.UnfreezeAsync(b);
+        await fixture.WaitForReportsAsync();
+
+        var days = (await _auditor.HistoryAsync(a)).Concat(await _auditor.HistoryAsync(b)).Select(Day).Distinct().Order(StringComparer.Ordinal).ToList();
+        var rows = (await fixture.GetOkAsync($"/api/v1/reports/daily-volumes?from={days[0]}&to={days[^1]}&currency=NZD"))
+            .GetProperty("days").EnumerateArray().ToList();
+        (long, decimal) Total(string kind) => (rows.Sum(r => r.GetProperty(kind).GetProperty("count").GetInt64()),
+            rows.Sum(r => r.GetProperty(kind).GetProperty("amount").GetDecimal()));
+        Total("deposits").Should().Be((1L, 500m));
+        Total("transfers").Should().Be((1L, 98.40m), "the capture to b, counted once though it is in both streams");
+        Total("withdrawals").Should().Be((1L, 50m), "the capture out of the ledger");
+
+        var accounts = (await fixture.GetOkAsync("/api/v1/reports/top-accounts?by=count&limit=2&currency=NZD")).GetProperty("accounts")
+            .EnumerateArray().Select(r => (r.GetProperty("accountId").GetGuid(), r.GetProperty("eventCount").GetInt64(),
+                r.GetProperty("totalIn").GetDecimal(), r.GetProperty("totalOut").GetDecimal(), r.GetProperty("volume").GetDecimal()));
+        accounts.Should().Equal((a, 8L, 500m, 148.40m, 648.40m), (b, 4L, 98.40m, 0m, 98.40m));
+    }
+
     [Fact]
     public async Task DailyVolumes_OutsideTheRange_AreLeftOut()
     {

@@ -37,7 +37,18 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
             await Teller.Expect(withdrawal, System.Net.HttpStatusCode.OK);
         }
 
-        var expected = await EventStoreRows.EventIdsAsync(database, [alice, bob]);
+        // Holds through the API's store (no endpoint serves them here), freezes and a closing through the API.
+        var writer = new LedgerWriter(host.Services.GetRequiredService<IDocumentStore>());
+        await writer.CaptureAsync(await writer.PlaceHoldAsync(alice, 10_00), 5_00, bob);
+        await writer.ReleaseAsync(await writer.PlaceHoldAsync(alice, 1_00));
+        var carl = await teller.OpenAccountAsync();
+        foreach (var (account, change) in new[] { (alice, "freeze"), (alice, "unfreeze"), (carl, "close") })
+        {
+            using var response = await teller.Http.PostAsJsonAsync($"/api/v1/accounts/{account}/{change}", new { reason = "relay test" });
+            await Teller.Expect(response, System.Net.HttpStatusCode.OK);
+        }
+
+        var expected = await EventStoreRows.EventIdsAsync(database, [alice, bob, carl]);
         var read = await ReadUntilAsync(host, messages => ContainsAll(messages, expected));
 
         AssertCompleteAndOrdered(read, expected);
@@ -56,9 +67,13 @@ public sealed class RelayTests(RelayFixture fixture) : IClassFixture<RelayFixtur
         Topic.Header(deposit.Headers, CloudEventHeaders.ActorRole).Should().Be(Roles.Teller);
         DateTimeOffset.Parse(Topic.Header(deposit.Headers, CloudEventHeaders.Time), System.Globalization.CultureInfo.InvariantCulture)
             .Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5));
-        AssertConformToTheirSchemas(read.Where(m => m.Key == alice.ToString() || m.Key == bob.ToString()).ToList());
+        var captureLegs = read.Where(m => m.Type == CloudEventTypes.HoldCaptured).DistinctBy(m => m.EventId).ToList();
+        captureLegs.Select(m => (m.Key, JsonDocument.Parse(m.Json).RootElement.GetProperty("direction").GetString()))
+            .Should().BeEquivalentTo([(alice.ToString(), "debit"), (bob.ToString(), "credit")], "a capture to another account is published like a transfer");
+        string[] keys = [alice.ToString(), bob.ToString(), carl.ToString()];
+        AssertConformToTheirSchemas(read.Where(m => keys.Contains(m.Key)).ToList());
         // The topic also carries other tests' events (other databases, other sequences): only this test's accounts count.
-        var published = read.Where(m => m.Key == alice.ToString() || m.Key == bob.ToString()).Max(m => m.Sequence);
+        var published = read.Where(m => keys.Contains(m.Key)).Max(m => m.Sequence);
         await WaitForRelayAsync(host, status => status.GetProperty("lag").GetInt64() == 0 &&
                                                 status.GetProperty("lastPublishedSequence").GetInt64() >= published);
     }

@@ -84,14 +84,16 @@ public abstract class AuditConsumerScenario : IAsyncLifetime
     protected Task<AuditStatus> WaitForStatusAsync(Func<AuditStatus, bool> reached, TimeSpan? patience = null) =>
         Eventually.ReachesAsync(() => Store.StatusAsync(), reached, "the audit status", patience ?? Patience);
 
-    protected async Task<(Guid, long, string, string, string, int, long)> ReadRowAsync(Guid eventId)
+    /// <summary>The row of a ce_id: account, version, type, the payload's amount (null for events without one), topic, partition, offset.</summary>
+    protected async Task<(Guid, long, string, string?, string, int, long)> ReadRowAsync(Guid eventId)
     {
         await using var command = DataSource.CreateCommand(
             $"select account_id, stream_version, type, payload->>'amount', topic, partition, \"offset\" from {AuditLogStore.Schema}.audit_log where ce_id = $1");
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = eventId });
         await using var reader = await command.ExecuteReaderAsync();
         (await reader.ReadAsync()).Should().BeTrue();
-        return (reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetInt32(5), reader.GetInt64(6));
+        return (reader.GetGuid(0), reader.GetInt64(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4),
+            reader.GetInt32(5), reader.GetInt64(6));
     }
 
     /// <summary>Sends logs to the test's output, which xunit shows when a test fails.</summary>

@@ -47,6 +47,39 @@ public sealed class AuditConsumerTests(ITestOutputHelper output) : AuditConsumer
             delivered[1].Partition.Value, delivered[1].Offset.Value));
     }
 
+    /// <summary>Freezes, closings and holds are recorded like any account event: one row per ce_id, a redelivery ignored.</summary>
+    [Fact]
+    public async Task FreezeClosingAndHoldEvents_OneRowEach_DuplicatesIgnored()
+    {
+        var (ada, bob) = (Guid.NewGuid(), Guid.NewGuid());
+        var (captured, released) = (Guid.NewGuid(), Guid.NewGuid());
+        await StartConsumerAsync();
+        Message<string, byte[]>[] added =
+        [
+            AccountFrozen(ada, 3), AccountUnfrozen(ada, 4), HoldPlaced(ada, 5, captured, amount: "98.40"),
+            HoldCaptured(ada, 6, captured, ada, bob, amount: "98.40"), HoldCaptured(bob, 2, captured, ada, bob, amount: "98.40"),
+            HoldPlaced(ada, 7, released), HoldReleased(ada, 8, released), AccountClosed(ada, 9),
+        ];
+
+        await ProduceAllAsync([AccountCreated(ada), MoneyDeposited(ada, 2, amount: "98.40"), AccountCreated(bob), .. added]);
+        await ProduceAllAsync(added);
+
+        var status = await WaitForStatusAsync(status => status.Entries == 11 && status.DuplicatesIgnored == added.Length);
+        status.Should().BeEquivalentTo(new AuditStatus(11, 2, added.Length, 0, 0, 0, 0, []), "versions 1 to 9 of ada and 1 to 2 of bob, each once");
+        var rows = new List<(Guid, long, string, string?)>();
+        foreach (var message in added)
+        {
+            var (account, version, type, amount, _, _, _) = await ReadRowAsync(message.EventId());
+            rows.Add((account, version, type, amount));
+        }
+
+        rows.Should().Equal(
+            (ada, 3L, CloudEventTypes.AccountFrozen, (string?)null), (ada, 4L, CloudEventTypes.AccountUnfrozen, null),
+            (ada, 5L, CloudEventTypes.HoldPlaced, "98.40"), (ada, 6L, CloudEventTypes.HoldCaptured, "98.40"),
+            (bob, 2L, CloudEventTypes.HoldCaptured, "98.40"), (ada, 7L, CloudEventTypes.HoldPlaced, "10.00"),
+            (ada, 8L, CloudEventTypes.HoldReleased, "10.00"), (ada, 9L, CloudEventTypes.AccountClosed, null));
+    }
+
     [Fact]
     public async Task SameMessageProducedTwice_OneRowAndOneDuplicateIgnored()
     {

@@ -51,6 +51,49 @@ public sealed class FraudConsumerTests(ITestOutputHelper output)
         scenario.AlertMessageCount().Should().Be(1);
     }
 
+    /// <summary>
+    /// A hold placed for a large amount raises nothing (no money moved); its capture does, as the debit it is. The freezes,
+    /// releases, closings and the credit leg of a capture around it are read and passed over, never dead-lettered: the only
+    /// dead letters are the poison messages produced last on each key, behind them.
+    /// </summary>
+    [Fact]
+    public async Task LargeCapturedHold_OneLargeDebitAlert_AndTheOtherNewEventsPassQuietly()
+    {
+        await using var scenario = await FraudScenario.StartAsync(output);
+        var (account, payee) = (Guid.NewGuid(), Guid.NewGuid());
+        var (small, large) = (Guid.NewGuid(), Guid.NewGuid());
+        var capture = KafkaTestMessages.HoldCaptured(account, 6, large, account, payee, "15000.00", T0.AddMinutes(5));
+        Message<string, byte[]>[] poison = [Withdrawal(account, 8, "1.005", T0.AddMinutes(8)), Withdrawal(payee, 2, "1.005", T0.AddMinutes(8))];
+
+        // Each message is keyed by its body's account: the credit leg on the payee's key, the rest on the account's, in order.
+        Message<string, byte[]>[] messages =
+        [
+            KafkaTestMessages.AccountFrozen(account, 1, T0), KafkaTestMessages.AccountUnfrozen(account, 2, T0.AddMinutes(1)),
+            KafkaTestMessages.HoldPlaced(account, 3, small, "20.00", T0.AddMinutes(2)),
+            KafkaTestMessages.HoldReleased(account, 4, small, "20.00", T0.AddMinutes(3)),
+            KafkaTestMessages.HoldPlaced(account, 5, large, "15000.00", T0.AddMinutes(4)), capture,
+            KafkaTestMessages.HoldCaptured(payee, 1, large, account, payee, "15000.00", T0.AddMinutes(5)),
+            KafkaTestMessages.AccountClosed(account, 7, T0.AddMinutes(7)), .. poison,
+        ];
+        foreach (var message in messages)
+        {
+            await scenario.ProduceAsync(message);
+        }
+
+        var alert = (await scenario.WaitForPublishedAlertsAsync(1)).Single();
+        alert.Rule.Should().Be(FraudRules.LargeDebit);
+        alert.EventIds.Should().Equal(capture.EventId());
+        alert.Amount.Should().Be("15000.00");
+        alert.OccurredAt.Should().Be(T0.AddMinutes(5));
+        KafkaTestMessages.ReadTopic(scenario.Kafka, KafkaTopics.AccountEventsDeadLetters, 2)
+            .Select(letter => letter.Message.Headers.Header(CloudEventHeaders.Id))
+            .Should().BeEquivalentTo(poison.Select(message => message.EventId().ToString()),
+                "the new event types before them on the same keys were processed, not set aside");
+        (await scenario.AlertsAsync()).Should().ContainSingle();
+        (await scenario.CountAsync("debits")).Should().Be(1, "the capture is the one debit");
+        (await scenario.CountAsync("deposits")).Should().Be(0, "the credit leg of a capture is no deposit");
+    }
+
     [Fact]
     public async Task SameEventDeliveredTwice_OneAlert()
     {

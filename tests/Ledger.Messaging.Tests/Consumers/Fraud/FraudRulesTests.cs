@@ -251,6 +251,43 @@ public sealed class FraudRulesTests
         FraudMovement.From(Message(new AccountCreatedV1(Account, "Ada", "EUR", "0.00", T0))).Should().BeNull();
     }
 
+    /// <summary>A capture is the moment held money leaves the account: out of the ledger, or as a transfer's debit leg.</summary>
+    [Fact]
+    public void Movement_CapturedHold_IsADebitOnItsSourceOnly()
+    {
+        var other = Guid.NewGuid();
+        var hold = Guid.NewGuid();
+
+        FraudMovement.From(Message(new HoldCapturedV1(Account, hold, Account, null, "debit", "98.40", "120.00", "EUR", null, null, T0)))!.Should()
+            .Match<FraudMovement>(movement => movement.Kind == MovementKind.Debit && movement.AmountMinor == 9840 && movement.AccountId == Account);
+        FraudMovement.From(Message(new HoldCapturedV1(Account, hold, Account, other, "debit", "5", "5", "JPY", null, "supervisor", T0)))!.Should()
+            .Match<FraudMovement>(movement => movement.Kind == MovementKind.Debit && movement.AmountMinor == 5 && movement.Currency == "JPY");
+        FraudMovement.From(Message(new HoldCapturedV1(Account, hold, other, Account, "credit", "5.00", "5.00", "EUR", null, null, T0)))
+            .Should().BeNull("money coming in through a capture is no deposit, as a transfer's credit leg is none");
+    }
+
+    [Fact]
+    public void Movement_FreezesClosingsAndHoldsPlacedOrReleased_AreIgnored()
+    {
+        IAccountIntegrationEvent[] bodies =
+        [
+            new AccountFrozenV1(Account, "suspicious", Guid.NewGuid(), T0),
+            new AccountUnfrozenV1(Account, "cleared", T0),
+            new AccountClosedV1(Account, null, T0),
+            new HoldPlacedV1(Account, Guid.NewGuid(), "15000.00", "EUR", null, T0.AddDays(1), "hold", null, null, T0),
+            new HoldPlacedV1(Account, Guid.NewGuid(), "15000.00", "EUR", null, null, "transfer-approval", Guid.NewGuid(), "clerk", T0),
+            new HoldReleasedV1(Account, Guid.NewGuid(), "15000.00", "EUR", "expired", null, T0),
+        ];
+
+        bodies.Select(body => FraudMovement.From(Message(body))).Should().AllSatisfy(movement => movement.Should().BeNull());
+    }
+
+    [Fact]
+    public void Movement_CaptureInNeitherDirection_IsPoison() =>
+        FluentActions.Invoking(() => FraudMovement.From(Message(new HoldCapturedV1(Account, Guid.NewGuid(), Account, null, "sideways", "1.00", "1.00",
+                "EUR", null, null, T0))))
+            .Should().Throw<PoisonMessageException>().WithMessage("*sideways*");
+
     [Theory]
     [InlineData("12.345", "EUR")]
     [InlineData("-5.00", "EUR")]

@@ -33,6 +33,7 @@ internal static class FraudMessages
     public static Message<string, byte[]> TransferOut(Guid account, long version, string amount, DateTimeOffset at) =>
         KafkaTestMessages.AccountEvent(CloudEventTypes.MoneyTransferred, new MoneyTransferredV1(account, Guid.NewGuid(), account, Guid.NewGuid(),
             MoneyTransferredV1.Debit, amount, "EUR", null, at), version);
+
 }
 
 internal sealed record StoredAlert(Guid AlertId, string Rule, Guid[] EventIds, string Amount, DateTimeOffset OccurredAt, bool Published);
@@ -127,6 +128,9 @@ internal sealed class FraudScenario : IAsyncDisposable
     public async Task WaitForMovementAsync(string table, int count) =>
         await Eventually.HoldsAsync(async () => await ScalarAsync($"select count(*) from ledger_fraud.{table}") >= count,
             $"{count} row(s) in {table}", KafkaTestMessages.Patience);
+
+    /// <summary>Rows in one of the consumer's tables now.</summary>
+    public Task<long> CountAsync(string table) => ScalarAsync($"select count(*) from ledger_fraud.{table}");
 
     public async Task<IReadOnlyList<StoredAlert>> AlertsAsync()
     {

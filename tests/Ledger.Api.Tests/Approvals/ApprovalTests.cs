@@ -101,6 +101,13 @@ public sealed class ApprovalTests(ApprovalsFixture fixture) : IClassFixture<Appr
         ShouldBe(approved.GetProperty("account"), balance: "3500.00", held: "0.00", available: "3500.00");
         ShouldBe(await _teller.GetAccountAsync(accountId), balance: "3500.00", held: "0.00", available: "3500.00");
         (await GetApprovalAsync(_teller, approvalId)).GetProperty("status").GetString().Should().Be("approved");
+        // Who requested and who approved are facts of the events themselves, not only of the views.
+        (await Sql.ScalarAsync<string>(fixture.Api.ConnectionString,
+                "select data ->> 'requestedBy' from ledger.mt_events where stream_id = $1 and type = 'hold_placed'", accountId))
+            .Should().Be("teller-ada");
+        (await Sql.ScalarAsync<string>(fixture.Api.ConnectionString,
+                "select data ->> 'approvedBy' from ledger.mt_events where stream_id = $1 and type = 'hold_captured'", accountId))
+            .Should().Be("supervisor-grace");
     }
 
     [Fact]
